@@ -1,0 +1,54 @@
+namespace Persistence.Contracts;
+
+/// <summary>
+/// Configuration keys the writer binds and the infra renders into each Deployment's environment.
+/// Environment variables use .NET's "__" separator for ":" so they bind to the typed options directly.
+/// </summary>
+public static class SettingNames
+{
+    public static string ToEnvironmentVariable(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+
+    public static class Writer
+    {
+        public const string Section = "Writer";
+        public const string Type = "Writer:Type";
+        public const string Name = "Writer:Name";
+        public const string Subscription = "Writer:Subscription";
+        public const string OutputTopic = "Writer:OutputTopic";
+        public const string MaxBatchMessages = "Writer:MaxBatchMessages";
+        public const string MaxBatchBytes = "Writer:MaxBatchBytes";
+        public const string MemoryBudgetBytes = "Writer:MemoryBudgetBytes";
+        /// <summary>The container's memory limit in bytes (downward API, limits.memory).</summary>
+        public const string MemoryLimitBytes = "Writer:MemoryLimitBytes";
+        public const string DrainTimeoutSeconds = "Writer:DrainTimeoutSeconds";
+    }
+
+    public static class Bus
+    {
+        public const string Section = "Bus";
+        public const string Backend = "Bus:Backend";
+        public const string DeadLetterTopic = "Bus:DeadLetterTopic";
+        public const string KafkaBootstrapServers = "Bus:Kafka:BootstrapServers";
+        public const string KafkaSecurityProtocol = "Bus:Kafka:SecurityProtocol";
+        public const string KafkaSaslMechanism = "Bus:Kafka:SaslMechanism";
+        /// <summary>Directory or file where the SASL secret (JSON {"username","password"}) is mounted.</summary>
+        public const string KafkaSaslSecretPath = "Bus:Kafka:SaslSecretPath";
+        public const string KafkaConsumerGroup = "Bus:Kafka:ConsumerGroup";
+        public const string PubSubProjectId = "Bus:PubSub:ProjectId";
+        public const string PubSubEmulatorHost = "Bus:PubSub:EmulatorHost";
+    }
+
+    public static class Stores
+    {
+        public const string Section = "Stores";
+        public const string RedisConnection = "Stores:Redis:Connection";
+        public const string RedisClustered = "Stores:Redis:Clustered";
+        public const string PostgresConnection = "Stores:Postgres:Connection";
+        public const string PostgresPasswordPath = "Stores:Postgres:PasswordPath";
+        public const string UploadBucket = "Stores:UploadBucket";
+        public const string Cloud = "Stores:Cloud";
+        public const string ApiServerHost = "Stores:Mirror:ApiServerHost";
+        public const string MetadataProvider = "Stores:MetadataProvider";
+        public const string SnowflakeStorageIntegration = "Stores:SnowflakeStorageIntegration";
+    }
+}

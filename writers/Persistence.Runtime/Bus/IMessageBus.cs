@@ -1,0 +1,44 @@
+namespace Persistence.Runtime.Bus;
+
+/// <summary>One received message and the means to settle it. Settle exactly once.</summary>
+public interface IDelivery
+{
+    InboundMessage Message { get; }
+
+    /// <summary>The message is durably handled (written or dead-lettered): never deliver it again.</summary>
+    ValueTask AckAsync(CancellationToken cancellationToken);
+
+    /// <summary>The message was not handled: deliver it again (now or after a restart).</summary>
+    ValueTask NackAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A subscription (Pub/Sub) or a consumer group on a topic (Kafka).</summary>
+public interface IMessageSource : IAsyncDisposable
+{
+    /// <summary>Subscription or group name, recorded in dead-letter context.</summary>
+    string Name { get; }
+
+    /// <summary>Waits for the next message. Throws OperationCanceledException when cancelled.</summary>
+    ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken);
+
+    /// <summary>Messages published but not yet acknowledged, where the bus can tell; null otherwise.</summary>
+    long? Backlog { get; }
+}
+
+/// <summary>Publishes to one topic. A completed publish is durable on the bus.</summary>
+public interface IMessagePublisher : IAsyncDisposable
+{
+    string Topic { get; }
+
+    ValueTask PublishAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken cancellationToken);
+}
+
+/// <summary>A bus backend: in-process, Kafka or Pub/Sub.</summary>
+public interface IMessageBus
+{
+    /// <param name="topic">The topic the subscription reads (Kafka subscribes to the topic itself).</param>
+    /// <param name="subscription">Pub/Sub subscription id, or the Kafka consumer group.</param>
+    IMessageSource OpenSource(string topic, string subscription);
+
+    IMessagePublisher OpenPublisher(string topic);
+}

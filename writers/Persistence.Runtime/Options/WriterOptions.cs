@@ -1,0 +1,44 @@
+using Persistence.Contracts;
+
+namespace Persistence.Runtime.Options;
+
+/// <summary>Settings of one writer, bound from the "Writer" section (see <see cref="SettingNames.Writer"/>).</summary>
+public sealed class WriterOptions
+{
+    public WriterType? Type { get; set; }
+    /// <summary>Deployment name; recorded in dead-letter context and metrics.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Pub/Sub subscription id, or the Kafka topic this writer consumes.</summary>
+    public string Subscription { get; set; } = "";
+    /// <summary>Topic the writer republishes to (OFFLINE_WRITER, METRICS_WRITER).</summary>
+    public string OutputTopic { get; set; } = "";
+
+    public int MaxBatchMessages { get; set; } = 500;
+    public long MaxBatchBytes { get; set; } = 8 << 20;
+    /// <summary>How long a partial batch waits for more messages before it is written.</summary>
+    public int BatchLingerMilliseconds { get; set; } = 50;
+    /// <summary>Batches written at once. Acknowledgement stays per message, so order of completion does not matter.</summary>
+    public int Concurrency { get; set; } = 2;
+
+    /// <summary>Explicit in-flight byte budget. 0: derive it from the memory limit.</summary>
+    public long MemoryBudgetBytes { get; set; }
+    /// <summary>The container's memory limit (downward API). 0: read the cgroup limit, if any.</summary>
+    public long MemoryLimitBytes { get; set; }
+    /// <summary>Share of the memory limit that in-flight payloads may take; decoded objects and store buffers need the rest.</summary>
+    public double MemoryBudgetFraction { get; set; } = 0.25;
+
+    /// <summary>On SIGTERM, how long in-flight batches may take to finish before they are handed back unacknowledged.</summary>
+    public int DrainTimeoutSeconds { get; set; } = 25;
+    public int RetryInitialMilliseconds { get; set; } = 200;
+    public int RetryMaxMilliseconds { get; set; } = 30_000;
+
+    public IEnumerable<string> Problems()
+    {
+        if (Type is null) yield return $"{SettingNames.Writer.Type} is required; valid types: {string.Join(", ", Enum.GetNames<WriterType>())}";
+        if (MaxBatchMessages < 1) yield return $"{SettingNames.Writer.MaxBatchMessages} must be at least 1 (got {MaxBatchMessages})";
+        if (MaxBatchBytes < 1) yield return $"{SettingNames.Writer.MaxBatchBytes} must be at least 1 (got {MaxBatchBytes})";
+        if (Concurrency < 1) yield return $"Writer:Concurrency must be at least 1 (got {Concurrency})";
+        if (MemoryBudgetFraction is <= 0 or > 1) yield return $"Writer:MemoryBudgetFraction must be in (0, 1] (got {MemoryBudgetFraction})";
+        if (DrainTimeoutSeconds < 0) yield return $"{SettingNames.Writer.DrainTimeoutSeconds} must not be negative";
+    }
+}

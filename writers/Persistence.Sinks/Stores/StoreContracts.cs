@@ -1,0 +1,62 @@
+using Persistence.Contracts.V1;
+
+namespace Persistence.Sinks.Stores;
+
+// The store interfaces the sinks write through. Embedded (DuckDB) implementations serve `local` and
+// tests; Redis and PostgreSQL implementations serve clusters. Every write must be idempotent:
+// the runtime redelivers whatever it could not acknowledge.
+
+/// <summary>One feature value of one entity, for the online store.</summary>
+/// <param name="Key">Store key; see <see cref="Online.OnlineKeys"/>.</param>
+public sealed record OnlineValue(string Key, string FeatureFqn, Value Value, DateTimeOffset ObservedAt, TimeSpan Ttl);
+
+public interface IOnlineStore
+{
+    /// <summary>Writes each value unless the store already holds a newer one for its key (observed-at wins).</summary>
+    Task WriteAsync(IReadOnlyList<OnlineValue> values, CancellationToken cancellationToken);
+}
+
+/// <summary>Rows decoded from parquet, in the column order of their schema.</summary>
+public sealed record TableRows(string Table, TableSchema Schema, IReadOnlyList<object?[]> Rows);
+
+public interface IOfflineStore
+{
+    /// <summary>Creates the table when missing. Throws <see cref="SchemaConflictException"/> when it exists with other columns.</summary>
+    Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken);
+
+    /// <summary>Inserts rows in one transaction, skipping rows whose idempotency column is already present. Returns rows inserted.</summary>
+    Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken);
+}
+
+/// <summary>A table exists with a schema the message cannot be written into. Permanent for that message.</summary>
+public sealed class SchemaConflictException(string message) : Exception(message);
+
+public interface IMetricsStore
+{
+    /// <summary>Inserts metrics, skipping those whose metric_id is already stored.</summary>
+    Task WriteAsync(IReadOnlyList<FeatureWindowMetric> metrics, CancellationToken cancellationToken);
+}
+
+public interface IVectorStore
+{
+    /// <summary>Upserts vectors per (index, key); an older observation never replaces a newer one.</summary>
+    Task WriteAsync(IReadOnlyList<VectorBatch> batches, CancellationToken cancellationToken);
+}
+
+/// <summary>The outcome of replaying one query against the mirror target.</summary>
+public sealed record MirrorOutcome(string QueryId, int Status, TimeSpan Latency, string? Error = null);
+
+public interface IQueryMirrorTarget
+{
+    /// <summary>Replays the queries and records their outcomes. Throws when the target is unavailable (transient).</summary>
+    Task<IReadOnlyList<MirrorOutcome>> ReplayAsync(IReadOnlyList<QueryLogEntry> entries, CancellationToken cancellationToken);
+}
+
+public interface IObjectStore
+{
+    /// <summary>URI schemes served, e.g. "file", "s3", "gs".</summary>
+    IReadOnlyCollection<string> Schemes { get; }
+
+    /// <summary>Reads a whole object. Throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
+    Task<byte[]> ReadAllBytesAsync(Uri uri, CancellationToken cancellationToken);
+}

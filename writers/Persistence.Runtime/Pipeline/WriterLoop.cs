@@ -25,8 +25,13 @@ public sealed class WriterLoop<T>(
     WriterOptions options,
     ByteBudget budget,
     WriterStats stats,
-    ILogger logger)
+    ILogger logger) : IRunnableWriter
 {
+    public WriterIdentity Identity => identity;
+    public IMessageSource Source => source;
+    public WriterStats Stats => stats;
+    public ByteBudget Budget => budget;
+
     private readonly Backoff _backoff = new(
         TimeSpan.FromMilliseconds(options.RetryInitialMilliseconds), TimeSpan.FromMilliseconds(options.RetryMaxMilliseconds));
 

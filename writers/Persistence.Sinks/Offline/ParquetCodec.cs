@@ -1,0 +1,156 @@
+using Parquet;
+using Parquet.Schema;
+using Persistence.Contracts.V1;
+using Persistence.Sinks.Stores;
+using ValueType = Persistence.Contracts.V1.ValueType;
+
+namespace Persistence.Sinks.Offline;
+
+/// <summary>
+/// Encodes rows as one parquet file and decodes them back against an expected schema.
+/// Vectors travel as FLOAT32 little-endian byte arrays: the TableSchema says which columns are vectors.
+/// </summary>
+public static class ParquetCodec
+{
+    public static async Task<byte[]> EncodeAsync(TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var fields = schema.Columns.Select(ToField).ToArray();
+        using var buffer = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), buffer, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var group = writer.CreateRowGroup();
+            for (var c = 0; c < fields.Length; c++)
+                await WriteColumnAsync(group, fields[c], schema.Columns[c].Type, rows, c, cancellationToken).ConfigureAwait(false);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Decodes all rows; throws <see cref="SchemaConflictException"/> when the file does not match <paramref name="expected"/>.</summary>
+    public static async Task<List<object?[]>> DecodeAsync(ReadOnlyMemory<byte> parquet, string table, TableSchema expected, CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException)
+        {
+            throw new SchemaConflictException($"table {table}: payload is not a readable parquet file ({e.Message})");
+        }
+        await using var _ = reader.ConfigureAwait(false);
+        var fields = MatchSchema(reader.Schema, table, expected);
+        var rows = new List<object?[]>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var count = checked((int)group.RowCount);
+            var columns = new object?[fields.Length][];
+            for (var c = 0; c < fields.Length; c++)
+                columns[c] = await ReadColumnAsync(group, fields[c], expected.Columns[c].Type, count, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < count; r++)
+            {
+                var row = new object?[fields.Length];
+                for (var c = 0; c < fields.Length; c++) row[c] = columns[c][r];
+                rows.Add(row);
+            }
+        }
+        return rows;
+    }
+
+    private static DataField[] MatchSchema(ParquetSchema actual, string table, TableSchema expected)
+    {
+        var byName = actual.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var fields = new DataField[expected.Columns.Count];
+        for (var c = 0; c < expected.Columns.Count; c++)
+        {
+            var column = expected.Columns[c];
+            if (!byName.TryGetValue(column.Name, out var field))
+                throw new SchemaConflictException($"table {table}: parquet file has no column '{column.Name}' (it has: {string.Join(", ", byName.Keys)}); write files with the table's schema");
+            var want = ClrType(column.Type);
+            if (field.ClrType != want)
+                throw new SchemaConflictException($"table {table}: column '{column.Name}' is {field.ClrType.Name} in the parquet file but {column.Type} ({want.Name}) in the table schema");
+            fields[c] = field;
+        }
+        var extra = byName.Keys.Except(expected.Columns.Select(c => c.Name)).ToList();
+        if (extra.Count > 0)
+            throw new SchemaConflictException($"table {table}: parquet file has columns the table does not: {string.Join(", ", extra)}");
+        return fields;
+    }
+
+    private static Type ClrType(ValueType type) => type switch
+    {
+        ValueType.Int => typeof(long),
+        ValueType.Float => typeof(double),
+        ValueType.String => typeof(string),
+        ValueType.Bool => typeof(bool),
+        ValueType.Bytes or ValueType.Vector => typeof(byte[]),
+        ValueType.Timestamp => typeof(DateTime),
+        _ => throw new SchemaConflictException($"column type {type} cannot be stored"),
+    };
+
+    private static DataField ToField(Column column) => new(column.Name, ClrType(column.Type), isNullable: true);
+
+    private static async Task WriteColumnAsync(ParquetRowGroupWriter group, DataField field, ValueType type, IReadOnlyList<object?[]> rows, int c, CancellationToken ct)
+    {
+        switch (type)
+        {
+            case ValueType.Int: await group.WriteAsync<long>(field, rows.Select(r => (long?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
+            case ValueType.Float: await group.WriteAsync<double>(field, rows.Select(r => (double?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
+            case ValueType.Bool: await group.WriteAsync<bool>(field, rows.Select(r => (bool?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
+            case ValueType.Timestamp: await group.WriteAsync<DateTime>(field, rows.Select(r => (DateTime?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
+            case ValueType.String: await group.WriteAsync(field, rows.Select(r => (string)r[c]!).ToArray(), null).ConfigureAwait(false); break;
+            case ValueType.Bytes: await group.WriteAsync(field, rows.Select(r => (byte[])r[c]!).ToArray(), null).ConfigureAwait(false); break;
+            case ValueType.Vector: await group.WriteAsync(field, rows.Select(r => r[c] is float[] v ? VectorBytes.Encode(v) : null!).ToArray(), null).ConfigureAwait(false); break;
+            default: throw new SchemaConflictException($"column {field.Name}: type {type} cannot be stored");
+        }
+    }
+
+    private static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, DataField field, ValueType type, int count, CancellationToken ct)
+    {
+        switch (type)
+        {
+            case ValueType.Int: return await ReadStructAsync<long>(group, field, count, ct).ConfigureAwait(false);
+            case ValueType.Float: return await ReadStructAsync<double>(group, field, count, ct).ConfigureAwait(false);
+            case ValueType.Bool: return await ReadStructAsync<bool>(group, field, count, ct).ConfigureAwait(false);
+            case ValueType.Timestamp:
+                var times = await ReadStructAsync<DateTime>(group, field, count, ct).ConfigureAwait(false);
+                return times.Select(t => t is DateTime d ? (object)DateTime.SpecifyKind(d, DateTimeKind.Utc) : null).ToArray();
+            case ValueType.String:
+                var strings = new string?[count];
+                await group.ReadAsync(field, strings.AsMemory(), null, ct).ConfigureAwait(false);
+                return strings;
+            default:
+                var bytes = new byte[]?[count];
+                await group.ReadAsync(field, bytes.AsMemory(), null, ct).ConfigureAwait(false);
+                return type == ValueType.Vector ? bytes.Select(b => b is null ? null : (object)VectorBytes.Decode(b)).ToArray() : bytes;
+        }
+    }
+
+    private static async Task<object?[]> ReadStructAsync<T>(ParquetRowGroupReader group, DataField field, int count, CancellationToken ct) where T : struct
+    {
+        var values = new T?[count];
+        await group.ReadAsync(field, values.AsMemory(), null, ct).ConfigureAwait(false);
+        return values.Select(v => v.HasValue ? (object?)v.Value : null).ToArray();
+    }
+}
+
+/// <summary>FLOAT32 little-endian packing: the blob layout vector indexes (and our parquet) use.</summary>
+public static class VectorBytes
+{
+    public static byte[] Encode(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        return bytes;
+    }
+
+    public static float[] Decode(ReadOnlySpan<byte> bytes)
+    {
+        var values = new float[bytes.Length / sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+        return values;
+    }
+}

@@ -3,7 +3,7 @@ using Persistence.Contracts;
 namespace Persistence.Runtime.Options;
 
 /// <summary>Settings of one writer, bound from the "Writer" section (see <see cref="SettingNames.Writer"/>).</summary>
-public sealed class WriterOptions
+public sealed record WriterOptions
 {
     public WriterType? Type { get; set; }
     /// <summary>Deployment name; recorded in dead-letter context and metrics.</summary>

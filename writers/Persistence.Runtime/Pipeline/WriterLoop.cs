@@ -219,9 +219,10 @@ public sealed class WriterLoop<T>(
 
     private async Task PublishDeadLettersAsync(List<(InboundMessage, DeadLetterContext)> dead, CancellationToken abandon)
     {
-        foreach (var (message, context) in dead)
-            logger.LogWarning("{Writer}: dead-lettering {MessageId} from {Source} to {Topic}: {ErrorClass}: {Error}",
-                identity.Name, message.Id, context.Source, deadLetters.Topic, context.ErrorClass, context.ErrorMessage);
+        // One line per batch: a poison storm must not flood the logs; the DLQ holds every message's context.
+        var (first, firstContext) = dead[0];
+        logger.LogWarning("{Writer}: dead-lettering {Count} message(s) from {Source} to {Topic}; first {MessageId}: {ErrorClass}: {Error}",
+            identity.Name, dead.Count, firstContext.Source, deadLetters.Topic, first.Id, firstContext.ErrorClass, firstContext.ErrorMessage);
         for (var attempt = 1; ; attempt++)
         {
             try

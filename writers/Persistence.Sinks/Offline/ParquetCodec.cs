@@ -68,7 +68,7 @@ public static class ParquetCodec
             if (!byName.TryGetValue(column.Name, out var field))
                 throw new SchemaConflictException($"table {table}: parquet file has no column '{column.Name}' (it has: {string.Join(", ", byName.Keys)}); write files with the table's schema");
             var want = ClrType(column.Type);
-            if (field.ClrType != want)
+            if (Family(field.ClrType) != want)
                 throw new SchemaConflictException($"table {table}: column '{column.Name}' is {field.ClrType.Name} in the parquet file but {column.Type} ({want.Name}) in the table schema");
             fields[c] = field;
         }
@@ -88,6 +88,10 @@ public static class ParquetCodec
         ValueType.Timestamp => typeof(DateTime),
         _ => throw new SchemaConflictException($"column type {type} cannot be stored"),
     };
+
+    // Parquet.Net may surface text and binary columns as ReadOnlyMemory; they are the same column types.
+    private static Type Family(Type clr) =>
+        clr == typeof(ReadOnlyMemory<char>) ? typeof(string) : clr == typeof(ReadOnlyMemory<byte>) ? typeof(byte[]) : clr;
 
     private static DataField ToField(Column column) => new(column.Name, ClrType(column.Type), isNullable: true);
 

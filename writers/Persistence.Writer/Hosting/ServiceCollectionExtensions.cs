@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Persistence.Contracts;
+using Persistence.Runtime.Bus;
+using Persistence.Runtime.Options;
+using Persistence.Runtime.Pipeline;
+using Persistence.Sinks.Registry;
+
+namespace Persistence.Writer.Hosting;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers one writer from configuration: its options, bus, stores and the hosted loop. All settings
+    /// are checked here, so a bad Deployment fails at start with every problem listed, not mid-stream.
+    /// </summary>
+    public static IServiceCollection AddPersistenceWriter(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SettingNames.Writer.Section).Get<WriterOptions>() ?? new WriterOptions();
+        var problems = options.Problems().ToList();
+        var info = options.Type is { } type ? WriterCatalog.Get(type) : null;
+        if (info is not null && string.IsNullOrWhiteSpace(options.Subscription))
+            problems.Add($"{SettingNames.Writer.Subscription} is required: the {info.Reads} subscription (Pub/Sub) or topic (Kafka) that {info.Type} reads");
+        if (info?.Publishes is { } publishes && string.IsNullOrWhiteSpace(options.OutputTopic))
+            problems.Add($"{SettingNames.Writer.OutputTopic} is required: {info.Type} republishes to the {publishes} topic");
+        var deadLetterTopic = configuration[SettingNames.Bus.DeadLetterTopic];
+        if (string.IsNullOrWhiteSpace(deadLetterTopic))
+            problems.Add($"{SettingNames.Bus.DeadLetterTopic} is required: messages that can never be written go there instead of blocking the writer");
+        var bus = BusSelection.Create(configuration, problems);
+        var stores = StoreSelection.Create(configuration, problems);
+        if (problems.Count > 0 || info is null || bus is null || stores is null)
+            throw new ConfigurationProblemException(problems);
+        if (string.IsNullOrWhiteSpace(options.Name)) options.Name = info.Type.ToString().ToLowerInvariant().Replace('_', '-');
+
+        services.AddSingleton(options);
+        services.AddSingleton<IRunnableWriter>(sp =>
+        {
+            var budget = MemoryBudget.Resolve(options);
+            var parts = new LoopParts(
+                new WriterIdentity(options.Name, info.Type.ToString()),
+                bus.OpenSource(options.Subscription, options.Name),
+                new DeadLetterPublisher(bus.OpenPublisher(deadLetterTopic!)),
+                options,
+                new ByteBudget(budget.Bytes),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger($"writer.{options.Name}"));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("writer").LogInformation("in-flight budget {Bytes} bytes ({Reason})", budget.Bytes, budget.Reason);
+            return WriterFactory.Create(info.Type, options.OutputTopic, stores(bus), parts);
+        });
+        services.AddHostedService<WriterService>();
+        services.AddHostedService(sp => new HealthServer(
+            sp.GetRequiredService<IRunnableWriter>(), configuration.GetValue("Writer:HealthPort", 8080), sp.GetRequiredService<ILogger<HealthServer>>()));
+        services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainTimeoutSeconds + 5));
+        return services;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus.InProcess;
+using Persistence.Runtime.Options;
+using Persistence.Writer.Cli;
+
+namespace Persistence.Writer.Local;
+
+/// <summary>
+/// `persistence-writer local`: the whole topology in one process on embedded defaults, a generated
+/// workload, live progress, and a summary that reconciles every published message.
+/// </summary>
+public static class LocalCommand
+{
+    public const string Usage =
+        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--quiet]";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel)
+    {
+        var parsed = CommandArgs.Parse(args, "local", ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes"], ["quiet"]);
+        var workloadOptions = new WorkloadOptions
+        {
+            Queries = parsed.Int("queries", 5_000),
+            RowsPerQuery = parsed.Int("rows", 10),
+            MalformedShare = parsed.Double("malformed", 0.01),
+            BulkFiles = parsed.Int("bulk-files", 10),
+            Seed = parsed.Int("seed", 7),
+        };
+        var problems = workloadOptions.Problems().ToList();
+        if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
+        var outDir = Path.GetFullPath(parsed.Get("out") ?? ".local-run");
+        var writerOptions = new WriterOptions { MemoryBudgetBytes = parsed.Int("budget-bytes", 0) };
+
+        Directory.CreateDirectory(outDir);
+        var databasePath = Path.Combine(outDir, "stores.duckdb");
+        foreach (var stale in new[] { databasePath, databasePath + ".wal" }) File.Delete(stale);
+        var uploads = Path.Combine(outDir, "uploads");
+        if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
+
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Flag("quiet") ? LogLevel.Error : LogLevel.Warning));
+        var bus = new InProcessBus();
+        await using var topology = LocalTopology.Create(bus, databasePath, logs, writerOptions);
+        var workload = new Workload(workloadOptions, bus, uploads);
+        var output = Console.Out;
+        output.WriteLine($"local: {workloadOptions.Queries} queries x {workloadOptions.RowsPerQuery} rows, {workloadOptions.MalformedShare:P1} malformed, " +
+                         $"{workloadOptions.BulkFiles} bulk files; 8 writers over an in-process bus; stores in {databasePath}");
+
+        var clock = Stopwatch.StartNew();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var running = topology.RunAsync(stopping.Token);
+        var publishing = workload.PublishAsync(cancel);
+
+        var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Flag("quiet"));
+        var interval = TimeSpan.FromSeconds(Console.IsOutputRedirected ? 5 : 1);
+        var quiet = 0;
+        var last = TimeSpan.Zero;
+        while (!cancel.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None).ConfigureAwait(false);
+            if (publishing.IsFaulted) await publishing.ConfigureAwait(false);
+            if (running.IsFaulted) await running.ConfigureAwait(false);
+            // Quiescent twice in a row: a republishing writer acks only after it has published, so no message can hide between polls.
+            quiet = publishing.IsCompleted && Quiescent(bus) ? quiet + 1 : 0;
+            if (quiet >= 2) break;
+            if (!parsed.Flag("quiet") && clock.Elapsed - last >= interval)
+            {
+                progress.Report(clock.Elapsed, clock.Elapsed - last);
+                last = clock.Elapsed;
+            }
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        if (!parsed.Flag("quiet")) progress.Report(clock.Elapsed, clock.Elapsed - last);
+        var elapsed = clock.Elapsed;
+
+        var dlq = bus.OpenSource(LocalTopics.DeadLetter, "dlq-inspector");
+        var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
+        var summary = await new Summary(workload.Expected, topology.Writers, deadLetters, t => bus.Topic(t).Published).BuildAsync(databasePath, CancellationToken.None).ConfigureAwait(false);
+        output.WriteLine();
+        output.WriteLine($"Finished in {elapsed.TotalSeconds:F1}s. Peak in-flight bytes per writer: " +
+                         string.Join(", ", topology.Writers.Select(w => $"{w.Identity.Name} {ProgressReporter.Bytes(w.Budget.Peak)}")));
+        summary.Print(output);
+        output.WriteLine($"Inspect the stores: duckdb {databasePath}  (tables: online_values, feature__*, query_log, feature_metrics, vectors, query_mirror)");
+        return cancel.IsCancellationRequested ? 130 : summary.Reconciled ? 0 : 1;
+    }
+
+    private static bool Quiescent(InProcessBus bus) =>
+        new[] { LocalTopics.ResultBus, LocalTopics.StreamingInsert, LocalTopics.BulkInsert, LocalTopics.MetricsBus, LocalTopics.OperationBus, LocalTopics.VectorStoreBus }
+            .SelectMany(t => Persistence.Contracts.WriterCatalog.All.Where(w => LocalTopics.TopicOf(w.Reads) == t).Select(w => bus.EnsureSubscription(t, LocalTopics.SubscriptionOf(w.Type))))
+            .All(s => s.Backlog == 0);
+}

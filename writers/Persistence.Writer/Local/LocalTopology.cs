@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Persistence.Contracts;
+using Persistence.Runtime.Bus;
+using Persistence.Runtime.Bus.InProcess;
+using Persistence.Runtime.Options;
+using Persistence.Runtime.Pipeline;
+using Persistence.Sinks.Registry;
+using Persistence.Stores.Embedded;
+
+namespace Persistence.Writer.Local;
+
+/// <summary>All eight writers in one process over one bus, writing to embedded DuckDB stores.</summary>
+public sealed class LocalTopology : IAsyncDisposable
+{
+    private readonly List<DuckDbDatabase> _connections = [];
+
+    private LocalTopology(IMessageBus bus, string databasePath, IReadOnlyList<IRunnableWriter> writers, IReadOnlyList<DuckDbDatabase> connections)
+    {
+        Bus = bus;
+        DatabasePath = databasePath;
+        Writers = writers;
+        _connections.AddRange(connections);
+    }
+
+    public IMessageBus Bus { get; }
+    public string DatabasePath { get; }
+    public IReadOnlyList<IRunnableWriter> Writers { get; }
+
+    /// <param name="bus">The bus to run on; an <see cref="InProcessBus"/> gets its subscriptions declared here.</param>
+    public static LocalTopology Create(IMessageBus bus, string databasePath, ILoggerFactory logs, WriterOptions? template = null)
+    {
+        foreach (var info in WriterCatalog.All)
+            (bus as InProcessBus)?.EnsureSubscription(LocalTopics.TopicOf(info.Reads), LocalTopics.SubscriptionOf(info.Type));
+        (bus as InProcessBus)?.EnsureSubscription(LocalTopics.DeadLetter, "dlq-inspector");
+
+        var connections = new List<DuckDbDatabase>();
+        var writers = new List<IRunnableWriter>();
+        foreach (var info in WriterCatalog.All)
+        {
+            var name = LocalTopics.SubscriptionOf(info.Type);
+            var options = (template ?? new WriterOptions()) with { Type = info.Type, Name = name, Subscription = name };
+            // One connection per writer, as each writer would own its store client in its own pod.
+            var db = new DuckDbDatabase(databasePath);
+            connections.Add(db);
+            var deps = new WriterDependencies(
+                bus.OpenPublisher,
+                Online: new DuckDbOnlineStore(db),
+                Offline: new DuckDbOfflineStore(db),
+                Metrics: new DuckDbMetricsStore(db),
+                Vectors: new DuckDbVectorStore(db),
+                Mirror: new DuckDbMirrorLog(db));
+            var parts = new LoopParts(
+                new WriterIdentity(name, info.Type.ToString()),
+                bus.OpenSource(LocalTopics.TopicOf(info.Reads), name),
+                new DeadLetterPublisher(bus.OpenPublisher(LocalTopics.DeadLetter)),
+                options,
+                new ByteBudget(MemoryBudget.Resolve(options).Bytes),
+                logs.CreateLogger($"writer.{name}"));
+            var output = info.Publishes is { } publishes ? LocalTopics.TopicOf(publishes) : "";
+            writers.Add(WriterFactory.Create(info.Type, output, deps, parts));
+        }
+        return new LocalTopology(bus, databasePath, writers, connections);
+    }
+
+    public Task RunAsync(CancellationToken stopping) => Task.WhenAll(Writers.Select(w => w.RunAsync(stopping)));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var writer in Writers) await writer.Source.DisposeAsync().ConfigureAwait(false);
+        foreach (var db in _connections) await db.DisposeAsync().ConfigureAwait(false);
+    }
+
+}

@@ -1,0 +1,3 @@
+using Persistence.Writer;
+
+return await WriterCli.RunAsync(args);

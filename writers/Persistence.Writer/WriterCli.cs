@@ -1,0 +1,52 @@
+using Persistence.Writer.Cli;
+using Persistence.Writer.Hosting;
+using Persistence.Writer.Local;
+
+namespace Persistence.Writer;
+
+/// <summary>Verb dispatch for persistence-writer.</summary>
+public static class WriterCli
+{
+    private const string Usage = """
+        usage: persistence-writer <command>
+
+          run --type <WRITER_TYPE>   run one writer; settings from environment / appsettings (see README)
+          local [options]            the whole topology in one process on embedded stores, with a workload
+              options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
+                       --seed N --out DIR (.local-run) --budget-bytes N --quiet
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        try
+        {
+            return args.FirstOrDefault() switch
+            {
+                "local" => await LocalCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
+                "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "help" or "--help" or "-h" => Help(0),
+                null => Help(2),
+                var other => throw new UsageException($"unknown command '{other}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (ConfigurationProblemException e)
+        {
+            Console.Error.WriteLine($"configuration error:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", e.Problems)}");
+            return 3;
+        }
+    }
+
+    private static int Help(int code)
+    {
+        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
+        return code;
+    }
+}

@@ -58,19 +58,39 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
 {
     // Messages this source holds unsettled; a closed source gives them back, like an expired lease.
     private readonly ConcurrentDictionary<string, InboundMessage> _held = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closed = new();
 
     public string Name => subscription.Name;
     public long? Backlog => subscription.Backlog;
 
     public async ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken)
     {
-        var message = await subscription.TakeAsync(cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_closed.IsCancellationRequested, this);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        InboundMessage message;
+        try
+        {
+            message = await subscription.TakeAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(InProcessSource), "the source was closed while receiving");
+        }
         _held[message.Id] = message;
+        if (_closed.IsCancellationRequested)
+        {
+            // Closed while this message was being taken: give it back rather than hold it forever.
+            subscription.Redeliver(message);
+            _held.TryRemove(message.Id, out _);
+            throw new ObjectDisposedException(nameof(InProcessSource));
+        }
         return new Delivery(this, message);
     }
 
+    /// <summary>Closing is what a dead process does: pending receives end and every unsettled message is redelivered.</summary>
     public ValueTask DisposeAsync()
     {
+        _closed.Cancel();
         foreach (var message in _held.Values)
             subscription.Redeliver(message);
         _held.Clear();

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Persistence.Runtime.Bus;
+using Persistence.Runtime.Bus.InProcess;
+using Persistence.Runtime.Options;
+using Persistence.Runtime.Pipeline;
+
+namespace Persistence.Runtime.Tests;
+
+/// <summary>A writer loop over an in-process bus with a scriptable sink; messages are UTF-8 strings.</summary>
+public sealed class LoopHarness
+{
+    public const string Topic = "input";
+    public const string Subscription = "writer-sub";
+    public const string DeadLetterTopic = "dlq";
+
+    public InProcessBus Bus { get; } = new();
+    public InProcessSubscription Input { get; }
+    public InProcessSubscription DeadLetters { get; }
+    public ScriptedSink Sink { get; } = new();
+
+    public LoopHarness()
+    {
+        Input = Bus.EnsureSubscription(Topic, Subscription);
+        DeadLetters = Bus.EnsureSubscription(DeadLetterTopic, "dlq-reader");
+    }
+
+    public void Publish(params string[] payloads)
+    {
+        var publisher = Bus.OpenPublisher(Topic);
+        publisher.PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p))).ToList(), CancellationToken.None).AsTask().Wait();
+    }
+
+    public IRunnableWriter Writer(WriterOptions? options = null, long budgetBytes = 1 << 20, IMessagePublisher? deadLetterPublisher = null) =>
+        new LoopParts(
+            new WriterIdentity("test-writer", "ONLINE_WRITER"),
+            Bus.OpenSource(Topic, Subscription),
+            new DeadLetterPublisher(deadLetterPublisher ?? Bus.OpenPublisher(DeadLetterTopic)),
+            options ?? new WriterOptions { MaxBatchMessages = 10, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 1, RetryMaxMilliseconds = 5 },
+            new ByteBudget(budgetBytes),
+            NullLogger.Instance).Loop(new TextDecoder(), Sink);
+
+    public async Task<List<(string Payload, IReadOnlyDictionary<string, string> Attributes)>> ReadDeadLettersAsync()
+    {
+        await using var source = Bus.OpenSource(DeadLetterTopic, "dlq-reader");
+        var letters = new List<(string, IReadOnlyDictionary<string, string>)>();
+        while (DeadLetters.Backlog > 0)
+        {
+            var delivery = await source.ReceiveAsync(CancellationToken.None);
+            letters.Add((Encoding.UTF8.GetString(delivery.Message.Payload.Span), delivery.Message.Attributes));
+            await delivery.AckAsync(CancellationToken.None);
+        }
+        return letters;
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 10_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
+            await Task.Delay(5);
+        }
+    }
+}
+
+/// <summary>"bad:..." payloads fail to decode; everything else decodes to its text.</summary>
+public sealed class TextDecoder : IMessageDecoder<string>
+{
+    public string Decode(InboundMessage message)
+    {
+        var text = Encoding.UTF8.GetString(message.Payload.Span);
+        return text.StartsWith("bad:", StringComparison.Ordinal) ? throw new MessageDecodeException($"'{text}' is malformed") : text;
+    }
+}
+
+/// <summary>A sink whose behaviour each test scripts: record, block, fail, reject.</summary>
+public sealed class ScriptedSink : ISink<string>
+{
+    public ConcurrentQueue<string> Written { get; } = new();
+    public Func<IReadOnlyList<string>, int, Task<WriteResult?>>? Behaviour { get; set; }
+    private int _calls;
+    public int Calls => _calls;
+
+    public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<string>> batch, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _calls);
+        var values = batch.Select(b => b.Value).ToList();
+        var result = Behaviour is null ? null : await Behaviour(values, call).WaitAsync(cancellationToken);
+        result ??= WriteResult.Ok;
+        var rejected = result.Rejected.Select(r => r.Index).ToHashSet();
+        for (var i = 0; i < values.Count; i++)
+            if (!rejected.Contains(i)) Written.Enqueue(values[i]);
+        return result;
+    }
+}

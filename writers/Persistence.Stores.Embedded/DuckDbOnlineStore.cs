@@ -17,7 +17,7 @@ public sealed class DuckDbOnlineStore(DuckDbDatabase db) : IOnlineStore
             DuckDbDatabase.StageAndInsert(c, "online_values", values.Select(v => new object?[]
             {
                 v.Key, v.FeatureFqn, v.Value.ToByteArray(), Values.IsNull(v.Value),
-                v.ObservedAt.UtcDateTime, (v.ObservedAt + v.Ttl).UtcDateTime,
+                v.ObservedAt.UtcDateTime, v.ExpiresAt.UtcDateTime,
             }), stage =>
                 $"INSERT INTO online_values SELECT * FROM {stage} ON CONFLICT (key) DO UPDATE SET " +
                 "value = excluded.value, is_null = excluded.is_null, observed_at = excluded.observed_at, expires_at = excluded.expires_at " +

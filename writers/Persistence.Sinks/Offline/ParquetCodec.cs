@@ -69,7 +69,7 @@ public static class ParquetCodec
                 throw new SchemaConflictException($"table {table}: parquet file has no column '{column.Name}' (it has: {string.Join(", ", byName.Keys)}); write files with the table's schema");
             var want = ClrType(column.Type);
             if (Family(field.ClrType) != want)
-                throw new SchemaConflictException($"table {table}: column '{column.Name}' is {field.ClrType.Name} in the parquet file but {column.Type} ({want.Name}) in the table schema");
+                throw new SchemaConflictException($"table {table}: column '{column.Name}' is {Family(field.ClrType).Name} in the parquet file but {column.Type} ({want.Name}) in the table schema");
             fields[c] = field;
         }
         var extra = byName.Keys.Except(expected.Columns.Select(c => c.Name)).ToList();

@@ -32,7 +32,7 @@ public sealed class OnlineWriterSink(IOnlineStore store, TimeProvider clock) : I
                     if (ttl <= TimeSpan.Zero) continue;
                     var key = OnlineKeys.For(feature.Fqn, ResultValidation.EntityKey(result, row));
                     if (newest.TryGetValue(key, out var held) && held.ObservedAt >= observedAt) continue;
-                    newest[key] = new OnlineValue(key, feature.Fqn, row.Values[f], observedAt, ttl);
+                    newest[key] = new OnlineValue(key, feature.Fqn, row.Values[f], observedAt, ttl) { ExpiresAt = observedAt + feature.MaxStaleness.ToTimeSpan() };
                 }
             }
         }

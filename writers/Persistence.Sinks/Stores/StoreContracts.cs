@@ -8,7 +8,12 @@ namespace Persistence.Sinks.Stores;
 
 /// <summary>One feature value of one entity, for the online store.</summary>
 /// <param name="Key">Store key; see <see cref="Online.OnlineKeys"/>.</param>
-public sealed record OnlineValue(string Key, string FeatureFqn, Value Value, DateTimeOffset ObservedAt, TimeSpan Ttl);
+/// <param name="Ttl">Freshness left at write time: stores with relative expiry (Redis EXPIRE) use it.</param>
+public sealed record OnlineValue(string Key, string FeatureFqn, Value Value, DateTimeOffset ObservedAt, TimeSpan Ttl)
+{
+    /// <summary>When the value stops being fresh: observed-at plus max_staleness.</summary>
+    public DateTimeOffset ExpiresAt { get; init; } = ObservedAt + Ttl;
+}
 
 public interface IOnlineStore
 {

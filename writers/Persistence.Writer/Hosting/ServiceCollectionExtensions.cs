@@ -18,8 +18,9 @@ public static class ServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPersistenceWriter(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(SettingNames.Writer.Section).Get<WriterOptions>() ?? new WriterOptions();
-        var problems = options.Problems().ToList();
+        var problems = new List<string>();
+        var options = BindWriterOptions(configuration, problems);
+        problems.AddRange(options.Problems().Where(p => options.Type is not null || configuration[SettingNames.Writer.Type] is null || !p.StartsWith(SettingNames.Writer.Type, StringComparison.Ordinal)));
         var info = options.Type is { } type ? WriterCatalog.Get(type) : null;
         if (info is not null && string.IsNullOrWhiteSpace(options.Subscription))
             problems.Add($"{SettingNames.Writer.Subscription} is required: the {info.Reads} subscription (Pub/Sub) or topic (Kafka) that {info.Type} reads");
@@ -53,5 +54,26 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<IRunnableWriter>(), configuration.GetValue("Writer:HealthPort", 8080), sp.GetRequiredService<ILogger<HealthServer>>()));
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainTimeoutSeconds + 5));
         return services;
+    }
+
+    private static WriterOptions BindWriterOptions(IConfiguration configuration, List<string> problems)
+    {
+        var typeText = configuration[SettingNames.Writer.Type];
+        if (typeText is not null && !WriterCatalog.TryParse(typeText, out _, out var typeError))
+        {
+            problems.Add($"{SettingNames.Writer.Type}: {typeError}");
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration)
+                .AddInMemoryCollection(new Dictionary<string, string?> { [SettingNames.Writer.Type] = null }).Build();
+        }
+        try
+        {
+            return configuration.GetSection(SettingNames.Writer.Section).Get<WriterOptions>() ?? new WriterOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the value it could not convert.
+            problems.Add(e.InnerException is null ? e.Message : $"{e.Message} ({e.InnerException.Message})");
+            return new WriterOptions();
+        }
     }
 }

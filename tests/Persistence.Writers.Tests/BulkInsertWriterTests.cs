@@ -1,0 +1,71 @@
+using Persistence.Contracts.V1;
+using Persistence.Sinks.Offline;
+using Persistence.Sinks.Stores;
+using Persistence.Stores.Embedded;
+using ValueType = Persistence.Contracts.V1.ValueType;
+
+namespace Persistence.Writers.Tests;
+
+/// <summary>OFFLINE_STORE_BULK_INSERT_WRITER: files named by notifications load whole or not at all.</summary>
+public sealed class BulkInsertWriterTests
+{
+    private static readonly TableSchema Schema = FeatureTables.FeatureSchema(TestData.Feature("user.credit", ValueType.Float));
+
+    private static async Task<BulkInsertNotification> WriteFileAsync(string directory, string name, TableSchema schema, int rows, long declared = 0)
+    {
+        var path = Path.Combine(directory, name);
+        var data = Enumerable.Range(0, rows).Select(r => new object?[] { $"{name}/{r}", $"user:{r}", r * 1.5, DateTime.UtcNow, "q", "test" }).ToList();
+        if (schema.Columns[2].Type == ValueType.String)
+            data = data.Select(d => new object?[] { d[0], d[1], "text", d[3], d[4], d[5] }).ToList();
+        await File.WriteAllBytesAsync(path, await ParquetCodec.EncodeAsync(schema, data));
+        return new BulkInsertNotification { ObjectUri = new Uri(path).AbsoluteUri, Table = "feature__user__credit", Schema = Schema, RowCount = declared == 0 ? rows : declared };
+    }
+
+    [Fact]
+    public async Task A_file_is_loaded_once_even_when_its_notification_is_redelivered()
+    {
+        await using var temp = new TempDatabase();
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: null);
+        var note = await WriteFileAsync(temp.Directory, "a.parquet", Schema, 300);
+
+        Assert.Empty((await sink.WriteAsync(TestData.Batch(note), default)).Rejected);
+        Assert.Empty((await sink.WriteAsync(TestData.Batch(note), default)).Rejected);
+
+        Assert.Equal(300, temp.Count("SELECT count(*) FROM feature__user__credit"));
+        Assert.Equal(1.5 * 299, temp.Scalar("SELECT max(value) FROM feature__user__credit"));
+    }
+
+    [Fact]
+    public async Task Missing_files_wrong_schemas_and_wrong_row_counts_are_rejected_and_load_nothing()
+    {
+        await using var temp = new TempDatabase();
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: null);
+        var missing = new BulkInsertNotification { ObjectUri = new Uri(Path.Combine(temp.Directory, "nope.parquet")).AbsoluteUri, Table = "feature__user__credit", Schema = Schema };
+        var wrongSchema = await WriteFileAsync(temp.Directory, "b.parquet", FeatureTables.FeatureSchema(TestData.Feature("user.credit", ValueType.String)), 10);
+        var wrongCount = await WriteFileAsync(temp.Directory, "c.parquet", Schema, 10, declared: 11);
+
+        var result = await sink.WriteAsync(TestData.Batch(missing, wrongSchema, wrongCount), default);
+
+        Assert.Equal(["missing_object", "row_count_mismatch", "schema_conflict"], result.Rejected.Select(r => r.ErrorClass).Order());
+        Assert.Contains("does not exist", result.Rejected.Single(r => r.Index == 0).Reason);
+        Assert.Contains("column 'value' is String", result.Rejected.Single(r => r.Index == 1).Reason);
+        Assert.Contains("declares 11 rows but the file holds 10", result.Rejected.Single(r => r.Index == 2).Reason);
+        Assert.Equal(0, temp.Count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'feature__user__credit'"));
+    }
+
+    [Fact]
+    public async Task Objects_outside_the_upload_bucket_or_on_an_unserved_cloud_are_rejected_with_the_setting_to_fix()
+    {
+        await using var temp = new TempDatabase();
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: "s3://team-bucket/uploads/");
+        var elsewhere = new BulkInsertNotification { ObjectUri = "s3://other-bucket/x.parquet", Table = "feature__user__credit", Schema = Schema };
+        var gcs = new BulkInsertNotification { ObjectUri = "s3://team-bucket/uploads/x.parquet", Table = "feature__user__credit", Schema = Schema };
+
+        var result = await sink.WriteAsync(TestData.Batch(elsewhere, gcs), default);
+
+        Assert.Equal("outside_bucket", result.Rejected.Single(r => r.Index == 0).ErrorClass);
+        Assert.Contains("s3://team-bucket/uploads/", result.Rejected.Single(r => r.Index == 0).Reason);
+        Assert.Equal("unserved_scheme", result.Rejected.Single(r => r.Index == 1).ErrorClass);
+        Assert.Contains("cloud prefix", result.Rejected.Single(r => r.Index == 1).Reason);
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Persistence.Writer.Hosting;
+
+namespace Persistence.Writers.Tests;
+
+/// <summary>`persistence-writer run` refuses settings that cannot work, listing every problem with its key, before connecting.</summary>
+public sealed class RunConfigurationTests
+{
+    private static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>
+        Assert.Throws<ConfigurationProblemException>(() =>
+            new ServiceCollection().AddPersistenceWriter(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+
+    [Fact]
+    public void Empty_settings_name_every_required_key()
+    {
+        var error = Problems([]);
+        Assert.Contains(error.Problems, p => p.StartsWith("Writer:Type is required; valid types: ONLINE_WRITER, OFFLINE_WRITER"));
+        Assert.Contains(error.Problems, p => p.StartsWith("Bus:DeadLetterTopic is required"));
+        Assert.Contains(error.Problems, p => p.StartsWith("Bus:Backend is required"));
+    }
+
+    [Fact]
+    public void A_republishing_writer_without_its_output_topic_is_refused()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "OFFLINE_WRITER", ["Writer:Subscription"] = "result-bus-offline", ["Bus:DeadLetterTopic"] = "dlq-1" });
+        Assert.Contains(error.Problems, p => p.StartsWith("Writer:OutputTopic is required: OFFLINE_WRITER republishes to the StreamingInsertBus topic"));
+        Assert.DoesNotContain(error.Problems, p => p.StartsWith("Writer:Subscription"));
+    }
+
+    [Fact]
+    public void An_unknown_writer_type_lists_the_valid_ones()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "GO_METRICS_WRITER", ["Writer:MaxBatchMessages"] = "lots" });
+        Assert.Contains(error.Problems, p => p.StartsWith("Writer:Type: unknown writer type 'GO_METRICS_WRITER'; valid types: ONLINE_WRITER,"));
+        Assert.Contains(error.Problems, p => p.Contains("Writer:MaxBatchMessages") && p.Contains("lots"));
+        Assert.DoesNotContain(error.Problems, p => p.StartsWith("Writer:Type is required"));
+    }
+
+    [Fact]
+    public void Nonsense_numbers_are_refused()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "ONLINE_WRITER", ["Writer:MaxBatchMessages"] = "0", ["Writer:MemoryBudgetFraction"] = "3" });
+        Assert.Contains(error.Problems, p => p.Contains("Writer:MaxBatchMessages must be at least 1"));
+        Assert.Contains(error.Problems, p => p.Contains("Writer:MemoryBudgetFraction must be in (0, 1]"));
+    }
+}

@@ -77,7 +77,11 @@ public static class LocalCommand
         var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
         var summary = await new Summary(workload.Expected, topology.Writers, deadLetters, t => bus.Topic(t).Published).BuildAsync(databasePath, CancellationToken.None).ConfigureAwait(false);
         output.WriteLine();
-        output.WriteLine($"Finished in {elapsed.TotalSeconds:F1}s. Peak in-flight bytes per writer: " +
+        var handled = topology.Writers.Sum(w => w.Stats.Written + w.Stats.DeadLettered);
+        using var process = Process.GetCurrentProcess();
+        output.WriteLine($"Finished in {elapsed.TotalSeconds:F1}s: {handled} messages handled by 8 writers ({handled / elapsed.TotalSeconds:F0} msg/s, " +
+                         $"{workloadOptions.Queries / elapsed.TotalSeconds:F0} query results/s end to end); process peak working set {process.PeakWorkingSet64 >> 20} MiB");
+        output.WriteLine($"Peak in-flight bytes per writer (budget {ProgressReporter.Bytes(topology.Writers[0].Budget.Capacity)} each): " +
                          string.Join(", ", topology.Writers.Select(w => $"{w.Identity.Name} {ProgressReporter.Bytes(w.Budget.Peak)}")));
         summary.Print(output);
         output.WriteLine($"Inspect the stores: duckdb {databasePath}  (tables: online_values, feature__*, query_log, feature_metrics, vectors, query_mirror)");

@@ -70,12 +70,20 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         await ServerProcess.RunAsync("redis-cli", ["--cluster", "create", .. Ports.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "0", "--cluster-yes"]);
         // Slots are assigned; wait until every node agrees the cluster is up.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await ServerProcess.RunAsync("redis-cli", "-p", Ports[0].ToString(), "cluster", "info")).Contains("cluster_state:ok"))
+        while (!await AllNodesOkAsync())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the Redis Cluster did not reach cluster_state:ok");
             await Task.Delay(200);
         }
         Redis = await ConnectionMultiplexer.ConnectAsync(string.Join(",", Ports.Select(p => $"127.0.0.1:{p}")));
+    }
+
+    private async Task<bool> AllNodesOkAsync()
+    {
+        foreach (var port in Ports)
+            if (!(await ServerProcess.RunAsync("redis-cli", "-p", port.ToString(), "cluster", "info")).Contains("cluster_state:ok"))
+                return false;
+        return true;
     }
 
     public void SkipIfMissing()

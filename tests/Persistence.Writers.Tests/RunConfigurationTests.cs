@@ -44,4 +44,14 @@ public sealed class RunConfigurationTests
         Assert.Contains(error.Problems, p => p.Contains("Writer:MaxBatchMessages must be at least 1"));
         Assert.Contains(error.Problems, p => p.Contains("Writer:MemoryBudgetFraction must be in (0, 1]"));
     }
+
+    [Theory]
+    [InlineData("gs://team-uploads", "AWS", "does not match Stores:Cloud=AWS: use a s3:// bucket")]
+    [InlineData("s3://team-uploads", "GCP", "does not match Stores:Cloud=GCP: use a gs:// bucket")]
+    [InlineData("team-uploads", null, "must start with s3:// (AWS) or gs:// (GCP)")]
+    public void An_upload_bucket_with_the_wrong_cloud_prefix_is_refused(string bucket, string? cloud, string message)
+    {
+        var error = Problems(new() { ["Writer:Type"] = "OFFLINE_STORE_BULK_INSERT_WRITER", ["Stores:UploadBucket"] = bucket, ["Stores:Cloud"] = cloud });
+        Assert.Contains(error.Problems, p => p.StartsWith("Stores:UploadBucket") && p.Contains(message));
+    }
 }

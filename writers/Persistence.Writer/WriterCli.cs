@@ -11,6 +11,8 @@ public static class WriterCli
         usage: persistence-writer <command>
 
           run --type <WRITER_TYPE>   run one writer; settings from environment / appsettings (see README)
+          topics ensure --topics a,b --dlq d [--partitions N] [--replication N] [--retention-hours N]
+                                     create missing Kafka topics and the DLQ (Bus__Kafka__* from the environment)
           local [options]            the whole topology in one process on embedded stores, with a workload
               options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
                        --seed N --out DIR (.local-run) --budget-bytes N --quiet
@@ -26,6 +28,7 @@ public static class WriterCli
             {
                 "local" => await LocalCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "topics" => await TopicsCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "help" or "--help" or "-h" => Help(0),
                 null => Help(2),
                 var other => throw new UsageException($"unknown command '{other}'"),

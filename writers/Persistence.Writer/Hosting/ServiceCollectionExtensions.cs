@@ -29,9 +29,9 @@ public static class ServiceCollectionExtensions
         var deadLetterTopic = configuration[SettingNames.Bus.DeadLetterTopic];
         if (string.IsNullOrWhiteSpace(deadLetterTopic))
             problems.Add($"{SettingNames.Bus.DeadLetterTopic} is required: messages that can never be written go there instead of blocking the writer");
-        var bus = BusSelection.Create(configuration, problems);
+        var busFactory = BusSelection.Create(configuration, problems);
         var stores = StoreSelection.Create(configuration, problems);
-        if (problems.Count > 0 || info is null || bus is null || stores is null)
+        if (problems.Count > 0 || info is null || busFactory is null || stores is null)
             throw new ConfigurationProblemException(problems);
         if (string.IsNullOrWhiteSpace(options.Name)) options.Name = info.Type.ToString().ToLowerInvariant().Replace('_', '-');
 
@@ -39,9 +39,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IRunnableWriter>(sp =>
         {
             var budget = MemoryBudget.Resolve(options);
+            var bus = busFactory(sp.GetRequiredService<ILoggerFactory>());
             var parts = new LoopParts(
                 new WriterIdentity(options.Name, info.Type.ToString()),
-                bus.OpenSource(options.Subscription, options.Name),
+                // Kafka: the subscription setting is the topic and the writer's name its consumer group.
+                bus.OpenSource(options.Subscription, configuration[SettingNames.Bus.KafkaConsumerGroup] ?? options.Name),
                 new DeadLetterPublisher(bus.OpenPublisher(deadLetterTopic!)),
                 options,
                 new ByteBudget(budget.Bytes),

@@ -1,0 +1,30 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus;
+
+namespace Persistence.Buses.Kafka;
+
+/// <summary>Kafka / MSK: the same topic is published to and consumed; each writer reads in its own consumer group.</summary>
+public sealed class KafkaBus(KafkaBusOptions options, ILoggerFactory logs) : IMessageBus, IDisposable
+{
+    private readonly Lazy<IProducer<byte[]?, byte[]>> _producer = new(() =>
+        new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig(options.ClientConfig())
+        {
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 5,
+            MessageTimeoutMs = 60_000,
+        }).SetLogHandler((_, m) => logs.CreateLogger("kafka.producer").LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message)).Build());
+
+    public IMessageSource OpenSource(string topic, string subscription) =>
+        new KafkaSource(topic, subscription, options, logs.CreateLogger($"kafka.{subscription}"));
+
+    public IMessagePublisher OpenPublisher(string topic) => new KafkaPublisher(_producer.Value, topic);
+
+    public void Dispose()
+    {
+        if (!_producer.IsValueCreated) return;
+        _producer.Value.Flush(TimeSpan.FromSeconds(10));
+        _producer.Value.Dispose();
+    }
+}

@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus;
+
+namespace Persistence.Buses.Kafka;
+
+/// <summary>
+/// One consumer in a writer's consumer group. A poll thread keeps the group membership alive and hands
+/// messages over through a small buffer; when the writer stops taking (its byte budget is full) the buffer
+/// fills and the partitions are paused rather than buffered. Offsets are committed only up to the first
+/// unsettled message of each partition; on revoke, what is done is committed and the rest is dropped.
+/// </summary>
+public sealed class KafkaSource : IMessageSource
+{
+    private readonly IConsumer<byte[]?, byte[]> _consumer;
+    private readonly Channel<Delivery> _handoff;
+    private readonly ConcurrentDictionary<TopicPartition, PartitionTracker> _partitions = new();
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Thread _poller;
+    private readonly KafkaBusOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TopicPartition, long> _lag = new();
+    private volatile string? _fatal;
+    private string? _lastError;
+    private DateTime _lastContact = DateTime.UtcNow;
+    private bool _paused;
+
+    public KafkaSource(string topic, string group, KafkaBusOptions options, ILogger logger)
+    {
+        Name = group;
+        _options = options;
+        _logger = logger;
+        _handoff = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(Math.Max(1, options.PrefetchMessages)) { SingleReader = true, SingleWriter = true });
+        var config = new ConsumerConfig(options.ClientConfig())
+        {
+            GroupId = group,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Bound librdkafka's own prefetch too, so memory stays within the writer's budget.
+            QueuedMaxMessagesKbytes = 16 * 1024,
+            FetchMaxBytes = 8 << 20,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            SessionTimeoutMs = options.SessionTimeoutMs,
+            HeartbeatIntervalMs = Math.Max(500, options.SessionTimeoutMs / 5),
+        };
+        _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
+            .SetErrorHandler((_, e) => OnError(e))
+            // librdkafka's chatter goes to the writer's log at debug; errors surface through OnError once.
+            .SetLogHandler((_, m) => _logger.LogDebug("{Group}: librdkafka {Facility}: {Message}", Name, m.Facility, m.Message))
+            .SetPartitionsAssignedHandler((_, assigned) => { foreach (var tp in assigned) _partitions.TryAdd(tp, new PartitionTracker()); Contact(); })
+            .SetPartitionsRevokedHandler((c, revoked) => Revoke(c, revoked.Select(r => r.TopicPartition)))
+            .SetPartitionsLostHandler((c, lost) => Revoke(c, lost.Select(r => r.TopicPartition), commit: false))
+            .Build();
+        _consumer.Subscribe(topic);
+        _poller = new Thread(Poll) { IsBackground = true, Name = $"kafka-poll-{group}" };
+        _poller.Start();
+    }
+
+    public string Name { get; }
+
+    /// <summary>Sum of per-partition lag (high watermark minus committed position) as last seen.</summary>
+    public long? Backlog => _lag.IsEmpty ? null : _lag.Values.Sum();
+
+    public IReadOnlyDictionary<TopicPartition, long> LagByPartition => _lag;
+
+    public async ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_fatal is { } fatal) throw new BusUnavailableException(fatal);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+            either.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                var delivery = await _handoff.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    // A message of a partition revoked or rewound since it was fetched is stale.
+                    if (_partitions.TryGetValue(delivery.Partition, out var tracker) && tracker.Generation == delivery.Generation)
+                        return delivery;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_closing.IsCancellationRequested)
+            {
+                CheckReachable();
+            }
+        }
+    }
+
+    private void Poll()
+    {
+        var nextCommit = DateTime.UtcNow;
+        // Fetched but not yet taken by the writer; while it is non-empty the partitions stay paused.
+        var overflow = new Queue<Delivery>();
+        while (!_closing.IsCancellationRequested)
+        {
+            try
+            {
+                while (overflow.Count > 0 && _handoff.Writer.TryWrite(overflow.Peek())) overflow.Dequeue();
+                SetPaused(overflow.Count > 0);
+                // Called even while paused: it keeps the group membership alive (max.poll.interval.ms).
+                var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result is { IsPartitionEOF: false, Message: not null })
+                {
+                    Contact();
+                    lock (_gate)
+                    {
+                        if (_partitions.TryGetValue(result.TopicPartition, out var tracker))
+                        {
+                            tracker.Received(result.Offset.Value);
+                            overflow.Enqueue(new Delivery(this, result, tracker.Generation));
+                        }
+                    }
+                }
+                if (DateTime.UtcNow >= nextCommit)
+                {
+                    CommitSettled(_consumer);
+                    UpdateLag();
+                    nextCommit = DateTime.UtcNow.AddSeconds(1);
+                }
+            }
+            catch (ConsumeException e)
+            {
+                OnError(e.Error);
+            }
+            catch (KafkaException e) when (!_closing.IsCancellationRequested)
+            {
+                OnError(e.Error);
+            }
+        }
+    }
+
+    private void SetPaused(bool pause)
+    {
+        if (pause == _paused) return;
+        var assignment = _consumer.Assignment;
+        if (pause) _consumer.Pause(assignment); else _consumer.Resume(assignment);
+        _paused = pause;
+    }
+
+    private void Settle(Delivery delivery, bool redeliver)
+    {
+        lock (_gate)
+        {
+            if (!_partitions.TryGetValue(delivery.Partition, out var tracker) || tracker.Generation != delivery.Generation)
+                return; // revoked or rewound: another consumer or a redelivery owns it now
+            if (!redeliver)
+            {
+                tracker.Settled(delivery.Offset);
+                return;
+            }
+            tracker.Rewind(delivery.Offset);
+            _consumer.Seek(new TopicPartitionOffset(delivery.Partition, delivery.Offset));
+        }
+    }
+
+    private void CommitSettled(IConsumer<byte[]?, byte[]> consumer, IEnumerable<TopicPartition>? only = null)
+    {
+        List<TopicPartitionOffset> offsets;
+        lock (_gate)
+        {
+            offsets = (only ?? _partitions.Keys).Where(_partitions.ContainsKey)
+                .Select(tp => (tp, next: _partitions[tp].Committable()))
+                .Where(x => x.next is not null)
+                .Select(x => new TopicPartitionOffset(x.tp, x.next!.Value)).ToList();
+        }
+        if (offsets.Count == 0) return;
+        try
+        {
+            consumer.Commit(offsets);
+            lock (_gate)
+                foreach (var o in offsets)
+                    if (_partitions.TryGetValue(o.TopicPartition, out var tracker)) tracker.MarkCommitted(o.Offset.Value);
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning("{Group}: commit failed, will retry: {Error}", Name, e.Error.Reason);
+        }
+    }
+
+    private void Revoke(IConsumer<byte[]?, byte[]> consumer, IEnumerable<TopicPartition> partitions, bool commit = true)
+    {
+        var list = partitions.ToList();
+        if (commit) CommitSettled(consumer, list);
+        lock (_gate)
+            foreach (var tp in list)
+            {
+                _partitions.TryRemove(tp, out _);
+                _lag.TryRemove(tp, out _);
+            }
+    }
+
+    private void UpdateLag()
+    {
+        foreach (var tp in _partitions.Keys)
+        {
+            var watermarks = _consumer.GetWatermarkOffsets(tp);
+            if (watermarks.High == Offset.Unset) continue;
+            long position;
+            lock (_gate) position = _partitions.TryGetValue(tp, out var t) ? t.Committable() ?? -1 : -1;
+            var committed = _consumer.Committed([tp], TimeSpan.FromSeconds(1)).FirstOrDefault()?.Offset.Value ?? 0;
+            _lag[tp] = Math.Max(0, watermarks.High.Value - Math.Max(Math.Max(position, committed), 0));
+        }
+    }
+
+    private void Contact()
+    {
+        _lastContact = DateTime.UtcNow;
+        _lastError = null;
+    }
+
+    private void OnError(Error error)
+    {
+        _lastError = error.Reason;
+        if (error.IsFatal || error.Code is ErrorCode.SaslAuthenticationFailed or ErrorCode.TopicAuthorizationFailed or ErrorCode.GroupAuthorizationFailed)
+            _fatal = $"Kafka at {_options.BootstrapServers} refused consumer group {Name}" +
+                     (_options.SaslUser.Length > 0 ? $" (user {_options.SaslUser}, {_options.SaslMechanism})" : "") +
+                     $": {error.Reason}. Check {Persistence.Contracts.SettingNames.Bus.KafkaSaslSecretPath} and the ACLs.";
+        else
+            _logger.LogWarning("{Group}: Kafka error {Code}: {Reason}", Name, error.Code, error.Reason);
+    }
+
+    private void CheckReachable()
+    {
+        if (!_partitions.IsEmpty || _lastError is null) return;
+        if (DateTime.UtcNow - _lastContact > TimeSpan.FromSeconds(_options.UnreachableTimeoutSeconds))
+            throw new BusUnavailableException(
+                $"Kafka at {_options.BootstrapServers} not reachable for {_options.UnreachableTimeoutSeconds}s (consumer group {Name}): {_lastError}. " +
+                $"Check {Persistence.Contracts.SettingNames.Bus.KafkaBootstrapServers} and {Persistence.Contracts.SettingNames.Bus.KafkaSecurityProtocol}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closing.IsCancellationRequested) return;
+        await _closing.CancelAsync().ConfigureAwait(false);
+        _poller.Join(TimeSpan.FromSeconds(10));
+        CommitSettled(_consumer);
+        try { _consumer.Close(); } catch (KafkaException) { }
+        _consumer.Dispose();
+    }
+
+    private sealed class Delivery(KafkaSource source, ConsumeResult<byte[]?, byte[]> result, int generation) : IDelivery
+    {
+        public TopicPartition Partition { get; } = result.TopicPartition;
+        public long Offset { get; } = result.Offset.Value;
+        public int Generation => generation;
+
+        public InboundMessage Message { get; } = new(
+            $"{result.Topic}/{result.Partition.Value}@{result.Offset.Value}",
+            result.Message.Value ?? [],
+            Attributes(result.Message.Headers));
+
+        private static IReadOnlyDictionary<string, string> Attributes(Headers? headers)
+        {
+            if (headers is null || headers.Count == 0) return InboundMessage.NoAttributes;
+            var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var header in headers) attributes[header.Key] = Encoding.UTF8.GetString(header.GetValueBytes()); // last wins
+            return attributes;
+        }
+
+        public ValueTask AckAsync(CancellationToken cancellationToken) { source.Settle(this, redeliver: false); return ValueTask.CompletedTask; }
+        public ValueTask NackAsync(CancellationToken cancellationToken) { source.Settle(this, redeliver: true); return ValueTask.CompletedTask; }
+    }
+}

@@ -12,19 +12,12 @@ namespace Persistence.Stores.Redis;
 /// </summary>
 public sealed class RedisVectorStore(IDatabaseAsync redis) : IVectorStore
 {
-    private const string Script = """
-        local held = redis.call('HGET', KEYS[1], 't')
-        if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
-        redis.call('HSET', KEYS[1], 't', ARGV[1], 'embedding', ARGV[2])
-        return 1
-        """;
-
     public static string KeyOf(string index, string key) => $"vector:{index}:{key}";
 
     public async Task WriteAsync(IReadOnlyList<VectorBatch> batches, CancellationToken cancellationToken)
     {
-        var writes = batches.SelectMany(b => b.Records.Select(r => redis.ScriptEvaluateAsync(Script, [KeyOf(b.Index, r.Key)],
-            [r.ObservedAt?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0, VectorBytes.Encode(r.Values.ToArray())])));
+        var writes = batches.SelectMany(b => b.Records.Select(r => NewerWins.WriteAsync(redis, KeyOf(b.Index, r.Key), "embedding",
+            VectorBytes.Encode(r.Values.ToArray()), r.ObservedAt?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0, expiresAtMs: null)));
         await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

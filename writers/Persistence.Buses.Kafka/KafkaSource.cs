@@ -197,14 +197,22 @@ public sealed class KafkaSource : IMessageSource
 
     private void UpdateLag()
     {
-        foreach (var tp in _partitions.Keys)
+        // Asks the brokers: cached watermarks are unset for partitions paused before their first fetch.
+        var partitions = _partitions.Keys.ToList();
+        if (partitions.Count == 0) return;
+        try
         {
-            var watermarks = _consumer.GetWatermarkOffsets(tp);
-            if (watermarks.High == Offset.Unset) continue;
-            long position;
-            lock (_gate) position = _partitions.TryGetValue(tp, out var t) ? t.Committable() ?? -1 : -1;
-            var committed = _consumer.Committed([tp], TimeSpan.FromSeconds(1)).FirstOrDefault()?.Offset.Value ?? 0;
-            _lag[tp] = Math.Max(0, watermarks.High.Value - Math.Max(Math.Max(position, committed), 0));
+            var committed = _consumer.Committed(partitions, TimeSpan.FromSeconds(1)).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            foreach (var tp in partitions)
+            {
+                var high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High;
+                if (high == Offset.Unset) continue;
+                _lag[tp] = Math.Max(0, high.Value - Math.Max(committed.GetValueOrDefault(tp, 0), 0));
+            }
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogDebug("{Group}: lag not updated: {Error}", Name, e.Error.Reason);
         }
     }
 

@@ -1,0 +1,86 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Persistence.Buses.PubSub.V1;
+using Persistence.Runtime.Bus;
+
+namespace Persistence.Buses.PubSub;
+
+/// <summary>
+/// Google Pub/Sub over gRPC: topics and subscriptions are separate; each writer reads its own subscription.
+/// Against the emulator the channel is plaintext; on GKE each call carries a Workload Identity token from the
+/// metadata server.
+/// </summary>
+public sealed class PubSubBus : IMessageBus, IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public PubSubBus(PubSubBusOptions options)
+    {
+        var problems = options.Problems().ToList();
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join("; ", problems));
+        Options = options;
+        _channel = options.Emulator is { } emulator
+            ? GrpcChannel.ForAddress($"http://{emulator}")
+            : GrpcChannel.ForAddress(options.Endpoint, new GrpcChannelOptions
+            {
+                Credentials = ChannelCredentials.Create(new SslCredentials(), CallCredentials.FromInterceptor(new MetadataServerToken().AddAsync)),
+            });
+        Publisher = new Publisher.PublisherClient(_channel);
+        Subscriber = new Subscriber.SubscriberClient(_channel);
+    }
+
+    public PubSubBusOptions Options { get; }
+    public Publisher.PublisherClient Publisher { get; }
+    public Subscriber.SubscriberClient Subscriber { get; }
+    public string Address => Options.Emulator ?? Options.Endpoint;
+
+    /// <param name="topic">Unused: a Pub/Sub subscription already names its topic.</param>
+    public IMessageSource OpenSource(string topic, string subscription) => new PubSubSource(this, Options.SubscriptionPath(subscription));
+
+    public IMessagePublisher OpenPublisher(string topic) => new PubSubPublisher(this, Options.TopicPath(topic));
+
+    /// <summary>Creates a topic, and a subscription on it, when missing (tests, local runs, `topics ensure` on the emulator).</summary>
+    public async Task EnsureAsync(string topic, string? subscription = null, string? deadLetterTopic = null, CancellationToken cancellationToken = default)
+    {
+        await IgnoreExisting(Publisher.CreateTopicAsync(new Topic { Name = Options.TopicPath(topic) }, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        if (subscription is null) return;
+        var request = new Subscription { Name = Options.SubscriptionPath(subscription), Topic = Options.TopicPath(topic), AckDeadlineSeconds = Options.AckDeadlineSeconds };
+        if (deadLetterTopic is not null)
+            request.DeadLetterPolicy = new DeadLetterPolicy { DeadLetterTopic = Options.TopicPath(deadLetterTopic), MaxDeliveryAttempts = 10 };
+        await IgnoreExisting(Subscriber.CreateSubscriptionAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+    }
+
+    private static async Task IgnoreExisting(Task call)
+    {
+        try { await call.ConfigureAwait(false); }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists) { }
+    }
+
+    public void Dispose() => _channel.Dispose();
+
+    /// <summary>Workload Identity: the GKE metadata server hands out the pod's service-account token, cached until shortly before expiry.</summary>
+    private sealed class MetadataServerToken
+    {
+        private static readonly HttpClient Http = new() { BaseAddress = new Uri("http://metadata.google.internal/"), Timeout = TimeSpan.FromSeconds(5) };
+        private string? _token;
+        private DateTime _expires;
+
+        public async Task AddAsync(AuthInterceptorContext context, Metadata metadata)
+        {
+            if (_token is null || DateTime.UtcNow > _expires)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "computeMetadata/v1/instance/service-accounts/default/token");
+                request.Headers.Add("Metadata-Flavor", "Google");
+                using var response = await Http.SendAsync(request).ConfigureAwait(false);
+                response.EnsureSuccessStatusCode();
+                var token = await response.Content.ReadFromJsonAsync<TokenResponse>().ConfigureAwait(false) ?? throw new InvalidOperationException("empty token from the metadata server");
+                (_token, _expires) = (token.AccessToken, DateTime.UtcNow.AddSeconds(token.ExpiresIn - 60));
+            }
+            metadata.Add("authorization", $"Bearer {_token}");
+        }
+
+        private sealed record TokenResponse([property: JsonPropertyName("access_token")] string AccessToken, [property: JsonPropertyName("expires_in")] int ExpiresIn);
+    }
+}

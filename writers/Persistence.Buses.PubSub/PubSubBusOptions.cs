@@ -1,0 +1,28 @@
+using Persistence.Contracts;
+
+namespace Persistence.Buses.PubSub;
+
+/// <summary>Bound from Bus:PubSub. On GKE the identity comes from Workload Identity; the emulator needs none.</summary>
+public sealed class PubSubBusOptions
+{
+    public string ProjectId { get; set; } = "";
+    /// <summary>host:port of the Pub/Sub emulator; PUBSUB_EMULATOR_HOST is used when this is empty.</summary>
+    public string EmulatorHost { get; set; } = "";
+    public string Endpoint { get; set; } = "https://pubsub.googleapis.com";
+    public int MaxOutstandingMessages { get; set; } = 1000;
+    public long MaxOutstandingBytes { get; set; } = 100L << 20;
+    public int AckDeadlineSeconds { get; set; } = 60;
+
+    public string? Emulator => !string.IsNullOrWhiteSpace(EmulatorHost) ? EmulatorHost : Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST");
+
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(ProjectId))
+            yield return $"{SettingNames.Bus.PubSubProjectId} is required: the GCP project that owns the topics and subscriptions";
+        if (AckDeadlineSeconds is < 10 or > 600)
+            yield return $"Bus:PubSub:AckDeadlineSeconds must be between 10 and 600 (got {AckDeadlineSeconds})";
+    }
+
+    public string TopicPath(string topic) => topic.StartsWith("projects/", StringComparison.Ordinal) ? topic : $"projects/{ProjectId}/topics/{topic}";
+    public string SubscriptionPath(string subscription) => subscription.StartsWith("projects/", StringComparison.Ordinal) ? subscription : $"projects/{ProjectId}/subscriptions/{subscription}";
+}

@@ -54,4 +54,20 @@ public sealed class RunConfigurationTests
         var error = Problems(new() { ["Writer:Type"] = "OFFLINE_STORE_BULK_INSERT_WRITER", ["Stores:UploadBucket"] = bucket, ["Stores:Cloud"] = cloud });
         Assert.Contains(error.Problems, p => p.StartsWith("Stores:UploadBucket") && p.Contains(message));
     }
+
+    [Fact]
+    public void Pub_sub_needs_its_project_and_a_sane_ack_deadline()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "ONLINE_WRITER", ["Bus:Backend"] = "PubSub", ["Bus:PubSub:AckDeadlineSeconds"] = "5" });
+        Assert.Contains(error.Problems, p => p.StartsWith("Bus:PubSub:ProjectId is required"));
+        Assert.Contains(error.Problems, p => p.StartsWith("Bus:PubSub:AckDeadlineSeconds must be between 10 and 600"));
+        Assert.DoesNotContain(error.Problems, p => p.StartsWith("Bus:Backend"));
+    }
+
+    [Fact]
+    public void An_unknown_bus_backend_lists_the_valid_ones()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "ONLINE_WRITER", ["Bus:Backend"] = "SQS" });
+        Assert.Contains(error.Problems, p => p.StartsWith("Bus:Backend 'SQS' is not a bus backend; valid: Kafka (AWS/MSK), PubSub (GCP)"));
+    }
 }

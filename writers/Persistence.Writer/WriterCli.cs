@@ -16,6 +16,7 @@ public static class WriterCli
           local [options]            the whole topology in one process on embedded stores, with a workload
               options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
                        --seed N --out DIR (.local-run) --budget-bytes N --quiet
+                       --bus pubsub --pubsub-emulator HOST:PORT [--project ID]   run over a Pub/Sub emulator
         """;
 
     public static async Task<int> RunAsync(string[] args)

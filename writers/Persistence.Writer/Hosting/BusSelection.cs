@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Persistence.Buses.Kafka;
+using Persistence.Buses.PubSub;
 using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 
@@ -22,11 +23,19 @@ public static class BusSelection
                 var kafkaProblems = kafka.Problems().ToList();
                 problems.AddRange(kafkaProblems);
                 return kafkaProblems.Count == 0 ? logs => new KafkaBus(kafka, logs) : null;
+            case "PUBSUB":
+                var pubsub = PubSubOptions(configuration);
+                var pubsubProblems = pubsub.Problems().ToList();
+                problems.AddRange(pubsubProblems);
+                return pubsubProblems.Count == 0 ? _ => new PubSubBus(pubsub) : null;
             default:
-                problems.Add($"{SettingNames.Bus.Backend} '{backend}' is not available in this build; valid: Kafka (PubSub is not built yet; InProcess is for `local` only)");
+                problems.Add($"{SettingNames.Bus.Backend} '{backend}' is not a bus backend; valid: Kafka (AWS/MSK), PubSub (GCP); the in-process bus is for `local` only");
                 return null;
         }
     }
+
+    public static PubSubBusOptions PubSubOptions(IConfiguration configuration) =>
+        configuration.GetSection("Bus:PubSub").Get<PubSubBusOptions>() ?? new PubSubBusOptions();
 
     public static KafkaBusOptions KafkaOptions(IConfiguration configuration) =>
         configuration.GetSection("Bus:Kafka").Get<KafkaBusOptions>() ?? new KafkaBusOptions();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Persistence.Runtime.Bus.InProcess;
 using Persistence.Runtime.Options;
 using Persistence.Writer.Cli;
 
@@ -13,11 +12,11 @@ namespace Persistence.Writer.Local;
 public static class LocalCommand
 {
     public const string Usage =
-        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--quiet]";
+        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--bus inprocess|pubsub --pubsub-emulator HOST:PORT [--project ID]] [--quiet]";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel)
     {
-        var parsed = CommandArgs.Parse(args, "local", ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes"], ["quiet"]);
+        var parsed = CommandArgs.Parse(args, "local", ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project"], ["quiet"]);
         var workloadOptions = new WorkloadOptions
         {
             Queries = parsed.Int("queries", 5_000),
@@ -30,6 +29,7 @@ public static class LocalCommand
         if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
         var outDir = Path.GetFullPath(parsed.Get("out") ?? ".local-run");
         var writerOptions = new WriterOptions { MemoryBudgetBytes = parsed.Int("budget-bytes", 0) };
+        await using var localBus = await LocalBus.OpenAsync(parsed, cancel).ConfigureAwait(false);
 
         Directory.CreateDirectory(outDir);
         var databasePath = Path.Combine(outDir, "stores.duckdb");
@@ -38,12 +38,12 @@ public static class LocalCommand
         if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
 
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Flag("quiet") ? LogLevel.Error : LogLevel.Warning));
-        var bus = new InProcessBus();
+        var bus = localBus.Bus;
         await using var topology = LocalTopology.Create(bus, databasePath, logs, writerOptions);
         var workload = new Workload(workloadOptions, bus, uploads);
         var output = Console.Out;
         output.WriteLine($"local: {workloadOptions.Queries} queries x {workloadOptions.RowsPerQuery} rows, {workloadOptions.MalformedShare:P1} malformed, " +
-                         $"{workloadOptions.BulkFiles} bulk files; 8 writers over an in-process bus; stores in {databasePath}");
+                         $"{workloadOptions.BulkFiles} bulk files; 8 writers over {localBus.Description}; stores in {databasePath}");
 
         var clock = Stopwatch.StartNew();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -60,7 +60,7 @@ public static class LocalCommand
             if (publishing.IsFaulted) await publishing.ConfigureAwait(false);
             if (running.IsFaulted) await running.ConfigureAwait(false);
             // Quiescent twice in a row: a republishing writer acks only after it has published, so no message can hide between polls.
-            quiet = publishing.IsCompleted && Quiescent(bus) ? quiet + 1 : 0;
+            quiet = publishing.IsCompleted && localBus.Quiescent(topology.Writers) ? quiet + 1 : 0;
             if (quiet >= 2) break;
             if (!parsed.Flag("quiet") && clock.Elapsed - last >= interval)
             {
@@ -73,9 +73,9 @@ public static class LocalCommand
         if (!parsed.Flag("quiet")) progress.Report(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 
-        var dlq = bus.OpenSource(LocalTopics.DeadLetter, "dlq-inspector");
+        await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);
         var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
-        var summary = await new Summary(workload.Expected, topology.Writers, deadLetters, t => bus.Topic(t).Published).BuildAsync(databasePath, CancellationToken.None).ConfigureAwait(false);
+        var summary = await new Summary(workload.Expected, topology.Writers, deadLetters, bus.Published).BuildAsync(databasePath, CancellationToken.None).ConfigureAwait(false);
         output.WriteLine();
         var handled = topology.Writers.Sum(w => w.Stats.Written + w.Stats.DeadLettered);
         using var process = Process.GetCurrentProcess();
@@ -87,9 +87,4 @@ public static class LocalCommand
         output.WriteLine($"Inspect the stores: duckdb {databasePath}  (tables: online_values, feature__*, query_log, feature_metrics, vectors, query_mirror)");
         return cancel.IsCancellationRequested ? 130 : summary.Reconciled ? 0 : 1;
     }
-
-    private static bool Quiescent(InProcessBus bus) =>
-        new[] { LocalTopics.ResultBus, LocalTopics.StreamingInsert, LocalTopics.BulkInsert, LocalTopics.MetricsBus, LocalTopics.OperationBus, LocalTopics.VectorStoreBus }
-            .SelectMany(t => Persistence.Contracts.WriterCatalog.All.Where(w => LocalTopics.TopicOf(w.Reads) == t).Select(w => bus.EnsureSubscription(t, LocalTopics.SubscriptionOf(w.Type))))
-            .All(s => s.Backlog == 0);
 }

@@ -29,9 +29,10 @@ public sealed class LocalTopology : IAsyncDisposable
     /// <param name="bus">The bus to run on; an <see cref="InProcessBus"/> gets its subscriptions declared here.</param>
     public static LocalTopology Create(IMessageBus bus, string databasePath, ILoggerFactory logs, WriterOptions? template = null)
     {
+        var inProcess = (bus as CountingBus)?.Inner as InProcessBus ?? bus as InProcessBus;
         foreach (var info in WriterCatalog.All)
-            (bus as InProcessBus)?.EnsureSubscription(LocalTopics.TopicOf(info.Reads), LocalTopics.SubscriptionOf(info.Type));
-        (bus as InProcessBus)?.EnsureSubscription(LocalTopics.DeadLetter, "dlq-inspector");
+            inProcess?.EnsureSubscription(LocalTopics.TopicOf(info.Reads), LocalTopics.SubscriptionOf(info.Type));
+        inProcess?.EnsureSubscription(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);
 
         var connections = new List<DuckDbDatabase>();
         var writers = new List<IRunnableWriter>();

@@ -80,9 +80,18 @@ public sealed class Summary(Expectations expected, IReadOnlyList<IRunnableWriter
     public static async Task<Dictionary<string, int>> DrainDeadLettersAsync(IMessageSource dlq, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        while ((dlq.Backlog ?? 0) > 0)
+        while (dlq.Backlog is null or > 0)
         {
-            var delivery = await dlq.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            IDelivery delivery;
+            if (dlq.Backlog is null)
+            {
+                // A bus that cannot tell its backlog: the queue is drained when nothing arrives for a while.
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                idle.CancelAfter(TimeSpan.FromSeconds(3));
+                try { delivery = await dlq.ReceiveAsync(idle.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { break; }
+            }
+            else delivery = await dlq.ReceiveAsync(cancellationToken).ConfigureAwait(false);
             var context = DeadLetterPublisher.FromAttributes(delivery.Message.Attributes);
             var writer = context?.WriterName ?? "(no context)";
             counts[writer] = counts.GetValueOrDefault(writer) + 1;

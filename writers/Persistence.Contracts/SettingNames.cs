@@ -50,5 +50,21 @@ public static class SettingNames
         public const string ApiServerHost = "Stores:Mirror:ApiServerHost";
         public const string MetadataProvider = "Stores:MetadataProvider";
         public const string SnowflakeStorageIntegration = "Stores:SnowflakeStorageIntegration";
+        // Object stores the bulk insert writer reads (s3://, gs://); credentials come from IRSA / Workload Identity.
+        public const string S3Region = "Stores:S3:Region";
+        public const string S3ServiceUrl = "Stores:S3:ServiceUrl";
+        public const string S3RequestTimeoutSeconds = "Stores:S3:RequestTimeoutSeconds";
+        public const string GcsEndpoint = "Stores:Gcs:Endpoint";
+        public const string GcsMetadataHost = "Stores:Gcs:MetadataHost";
+        public const string GcsAuthentication = "Stores:Gcs:Authentication";
+        public const string GcsRequestTimeoutSeconds = "Stores:Gcs:RequestTimeoutSeconds";
+        // The HTTP query mirror (QUERY_MIRROR_CONSUMER) replaying to ApiServerHost.
+        public const string MirrorSection = "Stores:Mirror";
+        public const string MirrorRatePerSecond = "Stores:Mirror:RatePerSecond";
+        public const string MirrorMaxConcurrency = "Stores:Mirror:MaxConcurrency";
+        public const string MirrorRequestTimeoutSeconds = "Stores:Mirror:RequestTimeoutSeconds";
+        public const string MirrorPath = "Stores:Mirror:Path";
+        public const string MirrorTokenPath = "Stores:Mirror:TokenPath";
+        public const string MirrorMaxRetryAfterSeconds = "Stores:Mirror:MaxRetryAfterSeconds";
     }
 }

@@ -1,9 +1,14 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Sinks.Registry;
 using Persistence.Sinks.Stores;
 using Persistence.Stores.Embedded;
+using Persistence.Stores.Http.Mirror;
+using Persistence.Stores.Objects;
+using Persistence.Stores.Objects.Gcs;
+using Persistence.Stores.Objects.S3;
 using Persistence.Stores.Postgres;
 using Persistence.Stores.Redis;
 
@@ -12,7 +17,9 @@ namespace Persistence.Writer.Hosting;
 /// <summary>
 /// Chooses the stores from the Stores section: Redis for online values and vectors when
 /// Stores:Redis:Connection is set, PostgreSQL for offline tables and metrics when
-/// Stores:Postgres:Connection is set, an embedded DuckDB file (Stores:Embedded:Path) for the rest.
+/// Stores:Postgres:Connection is set, S3 and GCS object stores for bulk inserts on their cloud, the HTTP
+/// mirror when Stores:Mirror:ApiServerHost is set, and an embedded DuckDB file (Stores:Embedded:Path) for the
+/// rest (including the mirror's outcome log).
 /// </summary>
 public static class StoreSelection
 {
@@ -26,6 +33,17 @@ public static class StoreSelection
         var cloud = configuration[SettingNames.Stores.Cloud];
         if (UploadBucketProblem(uploadBucket, cloud) is { } bucketProblem)
             problems.Add(bucketProblem);
+        var s3 = Bind<S3ObjectStoreOptions>(configuration, "Stores:S3", problems);
+        var gcs = Bind<GcsObjectStoreOptions>(configuration, "Stores:Gcs", problems);
+        var mirror = Bind<HttpMirrorOptions>(configuration, SettingNames.Stores.MirrorSection, problems);
+        problems.AddRange(s3.Problems());
+        problems.AddRange(gcs.Problems());
+        problems.AddRange(mirror.Problems());
+        var mirrors = string.IsNullOrWhiteSpace(mirror.ApiServerHost) ? null : mirror;
+        if (mirrors is null && string.Equals(configuration[SettingNames.Writer.Type], nameof(WriterType.QUERY_MIRROR_CONSUMER), StringComparison.OrdinalIgnoreCase))
+            problems.Add($"{SettingNames.Stores.ApiServerHost} is required: {WriterType.QUERY_MIRROR_CONSUMER} replays queries to that API server (e.g. https://api.internal)");
+        var servesS3 = IsCloud(cloud, "AWS") || IsBucket(uploadBucket, "s3://") || !string.IsNullOrEmpty(s3.ServiceUrl);
+        var servesGcs = IsCloud(cloud, "GCP") || IsBucket(uploadBucket, "gs://") || !string.IsNullOrEmpty(gcs.Endpoint);
         var embeddedPath = configuration["Stores:Embedded:Path"] ?? "persistence.duckdb";
 
         return bus =>
@@ -45,8 +63,13 @@ public static class StoreSelection
                 var tables = new PostgresOfflineStore(postgres.CreateDataSource());
                 (offline, metrics) = (tables, new PostgresMetricsStore(tables));
             }
-            return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, new DuckDbMirrorLog(embedded),
-                [new FileObjectStore()], uploadBucket);
+            List<IObjectStore> objects = [new FileObjectStore()];
+            if (servesS3) objects.Add(ObjectStoreFactory.CreateS3(s3));
+            if (servesGcs) objects.Add(ObjectStoreFactory.CreateGcs(gcs));
+            IQueryMirrorTarget mirrorTarget = mirrors is null
+                ? new DuckDbMirrorLog(embedded)
+                : new HttpQueryMirrorTarget(HttpQueryMirrorTarget.CreateHttpClient(mirrors), mirrors, new DuckDbMirrorOutcomeLog(embedded), NullLogger.Instance);
+            return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, mirrorTarget, objects, uploadBucket);
         };
     }
 
@@ -62,5 +85,23 @@ public static class StoreSelection
         return bucket.StartsWith(expected, StringComparison.Ordinal)
             ? null
             : $"{SettingNames.Stores.UploadBucket} '{bucket}' does not match {SettingNames.Stores.Cloud}={cloud}: use a {expected} bucket";
+    }
+
+    private static bool IsCloud(string? cloud, string name) => string.Equals(cloud, name, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsBucket(string? bucket, string prefix) => bucket?.StartsWith(prefix, StringComparison.Ordinal) == true;
+
+    /// <summary>Binds a typed options section; a value that does not convert is a problem naming its key, not a crash.</summary>
+    private static T Bind<T>(IConfiguration configuration, string section, List<string> problems) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add(e.InnerException is null ? e.Message : $"{e.Message} ({e.InnerException.Message})");
+            return new T();
+        }
     }
 }

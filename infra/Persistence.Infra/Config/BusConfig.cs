@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Persistence.Infra.Config;
 
 public sealed record BusConfig
@@ -11,6 +13,7 @@ public sealed record BusConfig
     public KafkaConfig? Kafka { get; init; }
 
     /// <summary>Required when backend is PUBSUB.</summary>
+    [JsonPropertyName("pubsub")]
     public PubSubConfig? PubSub { get; init; }
 
     public BusTopics Topics { get; init; } = new();

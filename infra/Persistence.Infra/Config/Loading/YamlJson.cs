@@ -21,7 +21,7 @@ internal static partial class YamlJson
     {
         var text = scalar.Value ?? "";
         var quotedOrTagged = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded
-            || scalar.Tag.Value == "tag:yaml.org,2002:str";
+            || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str");
         if (quotedOrTagged) return JsonValue.Create(text);
 
         if (text is "" or "~" or "null" or "Null" or "NULL") return null;

@@ -1,0 +1,49 @@
+using Persistence.Infra.Import;
+using Persistence.Infra.Validation;
+
+namespace Persistence.Infra.Cli.Commands;
+
+/// <summary>
+/// import --spec &lt;file.json&gt;: converts an installation-guide JSON spec to stack config, then validates the
+/// result so the placeholders left to fill in are listed. Exit 1 only when the spec cannot be converted.
+/// </summary>
+public static class ImportCommand
+{
+    public static readonly string[] Options = ["--spec", "--stack", "--out", "--dir"];
+    public static readonly string[] Switches = ["--force"];
+
+    public static int Run(CliOptions options, TextWriter stdout, TextWriter stderr)
+    {
+        var specPath = options.Require("--spec");
+        if (!File.Exists(specPath)) throw new UsageException($"--spec {specPath} does not exist");
+        var stack = options.Get("--stack");
+        var outPath = options.Get("--out") ?? (stack is null ? null : StackLocator.StackFilePath(stack, options.Get("--dir")));
+        if (outPath is not null && File.Exists(outPath) && !options.Has("--force"))
+            throw new UsageException($"{outPath} exists; pass --force to overwrite it");
+
+        var result = GuideSpecImporter.Convert(File.ReadAllText(specPath), Path.GetFileName(specPath));
+        if (result.Values is not { } values)
+        {
+            ProblemPrinter.Print(result.Problems, $"import of {specPath}", stderr);
+            return InfraCli.ConfigErrors;
+        }
+
+        var stackName = stack ?? "<stack>";
+        var yaml = StackYamlWriter.Write(values,
+        [
+            $"Imported from {Path.GetFileName(specPath)} by persistence-infra import. Keys: docs/stack-config.md.",
+            $"Fill in the <...> placeholders, then: persistence-infra validate --stack {stackName}",
+            $"Secret values go in with: pulumi config set --secret persistence:<key> <value> -s {stackName}",
+        ]);
+        if (outPath is null) stdout.Write(yaml);
+        else
+        {
+            File.WriteAllText(outPath, yaml);
+            stdout.WriteLine($"wrote {outPath}");
+        }
+
+        var report = StackValidator.Run(values);
+        ProblemPrinter.Print([.. result.Problems, .. report.Problems], "imported config (to fix before pulumi up)", stderr);
+        return InfraCli.Ok;
+    }
+}

@@ -1,0 +1,3 @@
+using Persistence.Infra.Cli;
+
+return InfraCli.Run(args, Console.Out, Console.Error);

@@ -3,8 +3,8 @@
 // tested and rendered without Pulumi; this program only hands it to the providers.
 using Persistence.Infra.Config;
 using Persistence.Infra.Desired;
-using Persistence.Infra.Pulumi.Components;
-using Persistence.Infra.Pulumi.Hosting;
+using Persistence.PulumiHost.Components;
+using Persistence.PulumiHost.Hosting;
 using Pulumi;
 
 return await Deployment.RunAsync(() =>

@@ -2,7 +2,7 @@ using Persistence.Infra.Desired;
 using Pulumi;
 using Aws = Pulumi.Aws;
 
-namespace Persistence.Infra.Pulumi.Components;
+namespace Persistence.PulumiHost.Components;
 
 /// <summary>
 /// AWS side of the desired state: the customer-managed KMS key and the Secrets Manager secret MSK SCRAM reads

@@ -2,7 +2,7 @@ using Persistence.Infra.Desired;
 using Pulumi;
 using Gcp = Pulumi.Gcp;
 
-namespace Persistence.Infra.Pulumi.Components;
+namespace Persistence.PulumiHost.Components;
 
 /// <summary>
 /// GCP side of the desired state: the Google service account with its Workload Identity binding and project roles,

@@ -4,7 +4,7 @@ using Pulumi.Kubernetes.Types.Inputs.Meta.V1;
 using Pulumi.Kubernetes.Types.Inputs.Yaml.V2;
 using K8s = Pulumi.Kubernetes;
 
-namespace Persistence.Infra.Pulumi.Components;
+namespace Persistence.PulumiHost.Components;
 
 /// <summary>A Kubernetes Secret whose values come from Pulumi secret config: never part of the rendered YAML.</summary>
 public sealed record KubernetesSecretValues(string Name, string Namespace, IReadOnlyDictionary<string, Output<string>> Values);

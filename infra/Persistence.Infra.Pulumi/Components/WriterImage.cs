@@ -2,7 +2,7 @@ using Pulumi;
 using Pulumi.DockerBuild;
 using Pulumi.DockerBuild.Inputs;
 
-namespace Persistence.Infra.Pulumi.Components;
+namespace Persistence.PulumiHost.Components;
 
 /// <summary>Registry login for the push; the password stays an Output so Pulumi keeps it secret.</summary>
 public sealed record RegistryLogin(Input<string> Address, Input<string> Username, Input<string> Password);

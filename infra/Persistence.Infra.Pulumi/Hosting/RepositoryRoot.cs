@@ -1,4 +1,4 @@
-namespace Persistence.Infra.Pulumi.Hosting;
+namespace Persistence.PulumiHost.Hosting;
 
 /// <summary>The checkout root (where Pulumi.yaml lives): the image context writers/ is found from it, whatever
 /// working directory the Pulumi CLI starts the program in.</summary>

@@ -2,9 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Persistence.Infra.Config;
 using Persistence.Infra.Config.Loading;
+using Persistence.Infra.Validation;
 using Pulumi;
 
-namespace Persistence.Infra.Pulumi.Hosting;
+namespace Persistence.PulumiHost.Hosting;
 
 /// <summary>
 /// Reads the <c>persistence:</c> namespace into the dictionary shape <see cref="StackConfigReader"/> takes, so the
@@ -45,7 +46,7 @@ public static class StackConfigValues
         }
         catch (JsonException e)
         {
-            throw new StackConfigException([Validation.ConfigProblem.Error(StackConfigKeys.Qualified(key),
+            throw new StackConfigException([ConfigProblem.Error(StackConfigKeys.Qualified(key),
                 $"the value is not valid structured config ({e.Message})",
                 $"rewrite it as nested YAML under {StackConfigKeys.Qualified(key)} in Pulumi.<stack>.yaml")]);
         }

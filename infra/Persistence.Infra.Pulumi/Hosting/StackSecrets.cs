@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Pulumi;
 
-namespace Persistence.Infra.Pulumi.Hosting;
+namespace Persistence.PulumiHost.Hosting;
 
 /// <summary>
 /// Secret config values as Outputs. Pulumi marks them secret, so they are encrypted in state and masked in

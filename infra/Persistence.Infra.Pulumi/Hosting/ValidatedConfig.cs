@@ -3,7 +3,7 @@ using Persistence.Infra.Config.Loading;
 using Persistence.Infra.Validation;
 using Pulumi;
 
-namespace Persistence.Infra.Pulumi.Hosting;
+namespace Persistence.PulumiHost.Hosting;
 
 /// <summary>
 /// Runs the same checks as <c>persistence-infra validate</c>. Errors stop the program, so `pulumi preview` fails

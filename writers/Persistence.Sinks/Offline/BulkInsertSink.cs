@@ -23,12 +23,15 @@ public sealed class BulkInsertSink(IReadOnlyList<IObjectStore> objectStores, IOf
         return new WriteResult(rejected);
     }
 
+    // "s3://uploads" must not admit "s3://uploads-other/...": compare up to a path boundary.
+    private static string BucketPrefix(string bucket) => bucket.EndsWith('/') ? bucket : bucket + "/";
+
     private async Task<(string Class, string Reason)?> LoadAsync(BulkInsertNotification note, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(note.ObjectUri, UriKind.Absolute, out var uri))
             return ("bad_uri", $"object_uri '{note.ObjectUri}' is not an absolute URI (expected s3://, gs:// or file://)");
-        if (!string.IsNullOrEmpty(uploadBucket) && uri.Scheme != "file" && !note.ObjectUri.StartsWith(uploadBucket, StringComparison.Ordinal))
-            return ("outside_bucket", $"object {note.ObjectUri} is outside the upload bucket {uploadBucket}");
+        if (!string.IsNullOrEmpty(uploadBucket) && uri.Scheme != "file" && !note.ObjectUri.StartsWith(BucketPrefix(uploadBucket), StringComparison.Ordinal))
+            return ("outside_bucket", $"object {note.ObjectUri} is outside the upload bucket {uploadBucket} ({Contracts.SettingNames.Stores.UploadBucket}); upload into that bucket or correct the setting");
         var objects = objectStores.FirstOrDefault(s => s.Schemes.Contains(uri.Scheme));
         if (objects is null)
             return ("unserved_scheme", $"no object store serves {uri.Scheme}:// here (served: {string.Join(", ", objectStores.SelectMany(s => s.Schemes))}); check the upload bucket's cloud prefix");

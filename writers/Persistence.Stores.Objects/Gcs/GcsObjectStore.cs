@@ -8,8 +8,8 @@ namespace Persistence.Stores.Objects.Gcs;
 /// <summary>
 /// gs:// objects over the GCS JSON API's media download: GET {endpoint}/storage/v1/b/{bucket}/o/{object}?alt=media.
 /// 404 is <see cref="FileNotFoundException"/> (dead-lettered with the URI); 401/403 after one fresh token is
-/// permanent and names the bucket and the role to grant; 5xx, 429 and network errors are thrown for the writer
-/// loop to retry with backoff.
+/// permanent and names the bucket and the role to grant; 5xx, 429, 408 and network errors are thrown for the
+/// writer loop to retry with backoff; any other answer is permanent.
 /// </summary>
 public sealed class GcsObjectStore(HttpClient http, Uri endpoint, IGcsTokenSource tokens) : IObjectStore
 {
@@ -35,8 +35,12 @@ public sealed class GcsObjectStore(HttpClient http, Uri endpoint, IGcsTokenSourc
                     throw new PermanentWriteException(
                         $"access denied ({(int)response.StatusCode}) reading {location}: grant the writer's Google service account " +
                         $"roles/storage.objectViewer on bucket {location.Bucket} (Workload Identity maps the pod's Kubernetes service account to it)");
-                default:
+                case HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError:
                     throw new IOException($"GCS answered {(int)response.StatusCode} {response.ReasonPhrase} reading {location} (transient, retrying)");
+                default:
+                    // Any other answer (400 for an invalid object name, 3xx) will not change on retry.
+                    var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                    throw new PermanentWriteException($"GCS refused reading {location}: {(int)response.StatusCode} {response.ReasonPhrase} {(body.Length > 300 ? body[..300] : body)}".TrimEnd());
             }
         }
     }

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Persistence.Contracts;
+using Persistence.Sinks.Registry;
+using Persistence.Sinks.Stores;
+using Persistence.Stores.Objects;
+using Persistence.Stores.Objects.Gcs;
+
+namespace Persistence.Cloud.Tests;
+
+/// <summary>
+/// OFFLINE_STORE_BULK_INSERT_WRITER reading gs:// objects. No GCS server can be installed here, so these run
+/// against a loopback stub of the JSON API's media download and of the GKE metadata server's token endpoint.
+/// </summary>
+public sealed class GcsBulkInsertTests
+{
+    private const string Token = "token-from-metadata";
+
+    /// <summary>Objects by (bucket, object name); requests need the metadata server's token.</summary>
+    private sealed class FakeGcs
+    {
+        public ConcurrentDictionary<(string Bucket, string Name), byte[]> Objects { get; } = new();
+        public int FailNext;
+        public int Denied;
+        public int TokensIssued;
+        public ConcurrentQueue<string> RawTargets { get; } = new();
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            RawTargets.Enqueue(raw);
+            if (raw.StartsWith("/computeMetadata/v1/instance/service-accounts/default/token", StringComparison.Ordinal))
+            {
+                if (context.Request.Headers["Metadata-Flavor"] != "Google") { context.Response.StatusCode = 403; return; }
+                Interlocked.Increment(ref TokensIssued);
+                await context.Response.WriteAsJsonAsync(new { access_token = Token, expires_in = 3599, token_type = "Bearer" });
+                return;
+            }
+            if (Volatile.Read(ref Denied) == 1 || context.Request.Headers.Authorization != $"Bearer {Token}") { context.Response.StatusCode = 403; return; }
+            if (Interlocked.Decrement(ref FailNext) >= 0) { context.Response.StatusCode = 503; return; }
+            // GET /storage/v1/b/{bucket}/o/{object, one escaped segment}?alt=media
+            var path = raw.Split('?')[0].Split('/');
+            if (path.Length != 7 || path[1] != "storage" || path[3] != "b" || path[5] != "o" || !raw.EndsWith("?alt=media", StringComparison.Ordinal)) { context.Response.StatusCode = 400; return; }
+            if (!Objects.TryGetValue((Uri.UnescapeDataString(path[4]), Uri.UnescapeDataString(path[6])), out var bytes)) { context.Response.StatusCode = 404; return; }
+            await context.Response.Body.WriteAsync(bytes);
+        }
+    }
+
+    private static async Task<(StubHttpServer Server, IObjectStore Store)> StartAsync(FakeGcs gcs)
+    {
+        var server = await StubHttpServer.StartAsync(gcs.HandleAsync);
+        var options = new GcsObjectStoreOptions
+        {
+            Endpoint = server.Address.ToString(), Authentication = "Metadata", MetadataHost = server.Address.Authority, RequestTimeoutSeconds = 5,
+        };
+        return (server, ObjectStoreFactory.CreateGcs(options, _ => null));
+    }
+
+    private static WriterHarness Writer(TempOfflineStore offline, IObjectStore store) =>
+        new(WriterType.OFFLINE_STORE_BULK_INSERT_WRITER, new WriterDependencies(_ => throw new InvalidOperationException(),
+            Offline: offline.Store, ObjectStores: [store], UploadBucket: "gs://team-uploads/"));
+
+    [Fact]
+    public async Task A_parquet_object_lands_as_rows_using_the_metadata_servers_token_and_an_escaped_object_name()
+    {
+        var gcs = new FakeGcs();
+        gcs.Objects[("team-uploads", "runs/1/part 0.parquet")] = await BulkFiles.ParquetAsync("g", 120);
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/runs/1/part 0.parquet", 120));
+        await WriterHarness.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(0, writer.Writer.Stats.DeadLettered);
+        Assert.Equal(120, offline.TableRows(BulkFiles.Table));
+        Assert.Contains("/storage/v1/b/team-uploads/o/runs%2F1%2Fpart%200.parquet?alt=media", gcs.RawTargets);
+        Assert.Equal(1, gcs.TokensIssued);
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_dead_lettered_and_a_wrong_schema_loads_nothing()
+    {
+        var gcs = new FakeGcs();
+        gcs.Objects[("team-uploads", "wrong.parquet")] = await BulkFiles.WrongSchemaParquetAsync("w", 30);
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/nope.parquet"), BulkFiles.Note("gs://team-uploads/wrong.parquet"));
+        var dead = new[] { await writer.NextDeadLetterAsync(), await writer.NextDeadLetterAsync() };
+
+        Assert.Contains(dead, d => d.ErrorClass == "missing_object" && d.ErrorMessage.Contains("gs://team-uploads/nope.parquet"));
+        Assert.Contains(dead, d => d.ErrorClass == "schema_conflict" && d.ErrorMessage.Contains("column 'value' is String"));
+        Assert.Equal(-1, offline.TableRows(BulkFiles.Table));
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_and_not_dead_lettered()
+    {
+        var gcs = new FakeGcs { FailNext = 3 };
+        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("a", 10);
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 10));
+        await WriterHarness.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(3, writer.Writer.Stats.Retries);
+        Assert.Equal(0, writer.Writer.Stats.DeadLettered);
+        Assert.Equal(10, offline.TableRows(BulkFiles.Table));
+    }
+
+    [Fact]
+    public async Task Access_denied_after_a_fresh_token_is_permanent_and_names_the_bucket_and_role()
+    {
+        var gcs = new FakeGcs { Denied = 1 };
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet"));
+        var dead = await writer.NextDeadLetterAsync();
+
+        Assert.Equal("permanent", dead.ErrorClass);
+        Assert.Contains("roles/storage.objectViewer on bucket team-uploads", dead.ErrorMessage);
+        Assert.Equal(2, gcs.TokensIssued);
+    }
+
+    [Theory]
+    [InlineData("", null, "Auto", "https://storage.googleapis.com/", true)]
+    [InlineData("", "127.0.0.1:4443", "Auto", "http://127.0.0.1:4443/", false)]
+    [InlineData("", "http://fake-gcs:4443", "Auto", "http://fake-gcs:4443/", false)]
+    [InlineData("http://127.0.0.1:9023", "ignored:1", "Auto", "http://127.0.0.1:9023/", false)]
+    [InlineData("https://storage.googleapis.com", null, "None", "https://storage.googleapis.com/", false)]
+    public void The_endpoint_and_token_follow_the_settings_and_STORAGE_EMULATOR_HOST(string endpoint, string? emulator, string authentication, string expected, bool authenticated)
+    {
+        var options = new GcsObjectStoreOptions { Endpoint = endpoint, Authentication = authentication };
+        var resolved = options.ResolveEndpoint(name => name == "STORAGE_EMULATOR_HOST" ? emulator : null);
+        Assert.Equal(expected, resolved.Endpoint.AbsoluteUri);
+        Assert.Equal(authenticated, resolved.Authenticated);
+    }
+}

@@ -107,6 +107,9 @@ public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<Kafk
         await WaitAsync(() => writer.Budget.Waits > 0 && (writer.Source.Backlog ?? 0) > 200, "the budget to fill and lag to show");
         Assert.True(writer.Budget.Peak <= budget, $"peak {writer.Budget.Peak} > budget {budget}");
         Assert.True(writer.Stats.Received <= 17, $"received {writer.Stats.Received}: the writer must stop pulling");
+        var lagByPartition = ((IPartitionedBacklog)writer.Source).BacklogByPartition;
+        Assert.All(lagByPartition.Keys, k => Assert.StartsWith($"{topic}/", k));
+        Assert.True(lagByPartition.Values.Sum() > 200, $"per-partition lag {string.Join(", ", lagByPartition)} must show the backlog");
 
         release.SetResult();
         await WaitAsync(() => writer.Stats.Written == 300, "everything written once the sink frees up");

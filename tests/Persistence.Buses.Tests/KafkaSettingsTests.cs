@@ -28,4 +28,13 @@ public sealed class KafkaSettingsTests
         Assert.Contains("must hold JSON", error.Message);
         Assert.DoesNotContain("s3cr3t", error.Message);
     }
+
+    [Fact]
+    public void Credentials_can_come_from_the_environment_instead_of_a_file()
+    {
+        var config = new KafkaBusOptions { BootstrapServers = "b:9096", SecurityProtocol = "SASL_SSL", SaslMechanism = "SCRAM-SHA-256", SaslUsername = "writer", SaslPassword = "from-env" }.ClientConfig();
+        Assert.Equal(("writer", "from-env", Confluent.Kafka.SaslMechanism.ScramSha256), (config.SaslUsername, config.SaslPassword, config.SaslMechanism!.Value));
+        var half = new KafkaBusOptions { BootstrapServers = "b:9096", SecurityProtocol = "SASL_SSL", SaslMechanism = "SCRAM-SHA-512", SaslUsername = "writer" }.Problems();
+        Assert.Contains(half, p => p.Contains("Bus:Kafka:SaslPassword") && !p.Contains("writer"));
+    }
 }

@@ -14,6 +14,9 @@ public sealed class KafkaBusOptions
     public string SaslMechanism { get; set; } = "";
     /// <summary>File with {"username": ..., "password": ...}: the AWS Secrets Manager MSK secret, mounted.</summary>
     public string SaslSecretPath { get; set; } = "";
+    /// <summary>Alternative to the file: username and password from the environment (e.g. a secretKeyRef).</summary>
+    public string SaslUsername { get; set; } = "";
+    public string SaslPassword { get; set; } = "";
     /// <summary>How long a consumer may go without reaching the cluster before receiving fails with the reason.</summary>
     public int UnreachableTimeoutSeconds { get; set; } = 30;
     /// <summary>How long the group waits for a silent member (a killed pod) before its partitions move on.</summary>
@@ -31,8 +34,9 @@ public sealed class KafkaBusOptions
         {
             if (!TryMechanism(out _))
                 yield return $"{SettingNames.Bus.KafkaSaslMechanism} '{SaslMechanism}' is not one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN";
-            if (string.IsNullOrWhiteSpace(SaslSecretPath))
-                yield return $"{SettingNames.Bus.KafkaSaslSecretPath} is required with {SecurityProtocol}: mount the SASL secret and name the file";
+            if (string.IsNullOrWhiteSpace(SaslSecretPath) && !CredentialsFromEnvironment)
+                yield return $"{SettingNames.Bus.KafkaSaslSecretPath} is required with {SecurityProtocol}: mount the SASL secret and name the file " +
+                             $"(or set {SettingNames.Bus.KafkaSaslUsername} and {SettingNames.Bus.KafkaSaslPassword} from a secret)";
         }
     }
 
@@ -46,7 +50,7 @@ public sealed class KafkaBusOptions
         if (protocol is Confluent.Kafka.SecurityProtocol.SaslSsl or Confluent.Kafka.SecurityProtocol.SaslPlaintext)
         {
             TryMechanism(out var mechanism);
-            var (user, password) = ReadSecret(SaslSecretPath);
+            var (user, password) = string.IsNullOrWhiteSpace(SaslSecretPath) ? (SaslUsername, SaslPassword) : ReadSecret(SaslSecretPath);
             config.SaslMechanism = mechanism;
             config.SaslUsername = user;
             config.SaslPassword = password;
@@ -54,7 +58,9 @@ public sealed class KafkaBusOptions
         return config;
     }
 
-    public string SaslUser => string.IsNullOrWhiteSpace(SaslSecretPath) || !File.Exists(SaslSecretPath) ? "" : ReadSecret(SaslSecretPath).User;
+    public string SaslUser => !string.IsNullOrWhiteSpace(SaslSecretPath) && File.Exists(SaslSecretPath) ? ReadSecret(SaslSecretPath).User : SaslUsername;
+
+    private bool CredentialsFromEnvironment => !string.IsNullOrEmpty(SaslUsername) && !string.IsNullOrEmpty(SaslPassword);
 
     private static (string User, string Password) ReadSecret(string path)
     {

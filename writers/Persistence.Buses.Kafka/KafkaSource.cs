@@ -13,7 +13,7 @@ namespace Persistence.Buses.Kafka;
 /// fills and the partitions are paused rather than buffered. Offsets are committed only up to the first
 /// unsettled message of each partition; on revoke, what is done is committed and the rest is dropped.
 /// </summary>
-public sealed class KafkaSource : IMessageSource
+public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
 {
     private readonly IConsumer<byte[]?, byte[]> _consumer;
     private readonly Channel<Delivery> _handoff;
@@ -67,6 +67,8 @@ public sealed class KafkaSource : IMessageSource
     public long? Backlog => _lag.IsEmpty ? null : _lag.Values.Sum();
 
     public IReadOnlyDictionary<TopicPartition, long> LagByPartition => _lag;
+
+    public IReadOnlyDictionary<string, long> BacklogByPartition => _lag.ToDictionary(l => $"{l.Key.Topic}/{l.Key.Partition.Value}", l => l.Value, StringComparer.Ordinal);
 
     public async ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken)
     {

@@ -19,9 +19,14 @@ public sealed class PubSubSource : IMessageSource
     private readonly ConcurrentDictionary<string, byte> _leased = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _toAck = new();
     private readonly CancellationTokenSource _closing = new();
+    // One id per source, kept across reconnects: Pub/Sub tells client instances apart by it, and two pods
+    // (or a restarted writer) sharing one id can have messages routed to a stream that is gone.
+    private readonly string _clientId = $"{Environment.MachineName}-{Guid.NewGuid():N}";
     private Task? _pulling;
+    private AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? _stream;
     private Task? _housekeeping;
     private volatile string? _fatal;
+    private volatile bool _stopping;
 
     public PubSubSource(PubSubBus bus, string subscriptionPath)
     {
@@ -54,18 +59,19 @@ public sealed class PubSubSource : IMessageSource
     private async Task PullAsync()
     {
         var failingSince = (DateTime?)null;
-        while (!_closing.IsCancellationRequested)
+        while (!_closing.IsCancellationRequested && !_stopping)
         {
             try
             {
                 using var call = _bus.Subscriber.StreamingPull(cancellationToken: _closing.Token);
+                _stream = call;
                 await call.RequestStream.WriteAsync(new StreamingPullRequest
                 {
                     Subscription = Name,
                     StreamAckDeadlineSeconds = _bus.Options.AckDeadlineSeconds,
                     MaxOutstandingMessages = _bus.Options.MaxOutstandingMessages,
                     MaxOutstandingBytes = _bus.Options.MaxOutstandingBytes,
-                    ClientId = Environment.MachineName,
+                    ClientId = _clientId,
                 }).ConfigureAwait(false);
                 await foreach (var response in call.ResponseStream.ReadAllAsync(_closing.Token).ConfigureAwait(false))
                 {
@@ -141,6 +147,18 @@ public sealed class PubSubSource : IMessageSource
     public async ValueTask DisposeAsync()
     {
         if (_closing.IsCancellationRequested) return;
+        // Half-close first so the server ends the stream itself and stops routing messages to it; a stream
+        // only cancelled can linger server-side and keep receiving messages until their leases expire.
+        _stopping = true;
+        if (_stream is { } stream && _pulling is { } pulling)
+        {
+            try
+            {
+                await stream.RequestStream.CompleteAsync().ConfigureAwait(false);
+                await pulling.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException or TimeoutException or OperationCanceledException) { }
+        }
         await _closing.CancelAsync().ConfigureAwait(false);
         foreach (var task in new[] { _pulling, _housekeeping }.OfType<Task>())
             try { await task.ConfigureAwait(false); } catch (Exception) { }

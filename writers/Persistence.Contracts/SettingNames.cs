@@ -33,6 +33,8 @@ public static class SettingNames
         public const string KafkaSaslMechanism = "Bus:Kafka:SaslMechanism";
         /// <summary>Directory or file where the SASL secret (JSON {"username","password"}) is mounted.</summary>
         public const string KafkaSaslSecretPath = "Bus:Kafka:SaslSecretPath";
+        public const string KafkaSaslUsername = "Bus:Kafka:SaslUsername";
+        public const string KafkaSaslPassword = "Bus:Kafka:SaslPassword";
         public const string KafkaConsumerGroup = "Bus:Kafka:ConsumerGroup";
         public const string PubSubProjectId = "Bus:PubSub:ProjectId";
         public const string PubSubEmulatorHost = "Bus:PubSub:EmulatorHost";

@@ -25,6 +25,13 @@ public interface IMessageSource : IAsyncDisposable
     long? Backlog { get; }
 }
 
+/// <summary>A source that can tell its backlog per partition (Kafka consumer lag), for per-partition metrics.</summary>
+public interface IPartitionedBacklog
+{
+    /// <summary>Backlog keyed by "topic/partition".</summary>
+    IReadOnlyDictionary<string, long> BacklogByPartition { get; }
+}
+
 /// <summary>Publishes to one topic. A completed publish is durable on the bus.</summary>
 public interface IMessagePublisher : IAsyncDisposable
 {

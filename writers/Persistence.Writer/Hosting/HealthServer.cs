@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
 
 namespace Persistence.Writer.Hosting;
@@ -56,7 +57,8 @@ public sealed class HealthServer(IRunnableWriter writer, int port, ILogger<Healt
         context.Response.Close();
     }
 
-    private string Metrics()
+    /// <summary>Prometheus text for this writer; public so tests can read it without a listener.</summary>
+    public string Metrics()
     {
         var s = writer.Stats;
         var labels = $"{{writer=\"{writer.Identity.Name}\",type=\"{writer.Identity.Type}\"}}";
@@ -72,6 +74,17 @@ public sealed class HealthServer(IRunnableWriter writer, int port, ILogger<Healt
         Metric("persistence_writer_inflight_bytes", "gauge", writer.Budget.InUse);
         Metric("persistence_writer_inflight_budget_bytes", "gauge", writer.Budget.Capacity);
         if (writer.Source.Backlog is { } backlog) Metric("persistence_writer_backlog_messages", "gauge", backlog);
+        if (writer.Source is IPartitionedBacklog { BacklogByPartition: { Count: > 0 } partitions })
+        {
+            // Per-partition consumer lag: a hot or stuck partition hides inside a healthy-looking sum.
+            text.Append("# TYPE persistence_writer_partition_lag_messages gauge\n");
+            foreach (var (partition, lag) in partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                var slash = partition.LastIndexOf('/');
+                text.Append(CultureInfo.InvariantCulture,
+                    $"persistence_writer_partition_lag_messages{{writer=\"{writer.Identity.Name}\",topic=\"{partition[..slash]}\",partition=\"{partition[(slash + 1)..]}\"}} {lag}\n");
+            }
+        }
         return text.ToString();
     }
 }

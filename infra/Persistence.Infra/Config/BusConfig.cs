@@ -36,6 +36,9 @@ public sealed record KafkaConfig
     /// <summary>AWS Secrets Manager secret with {"username","password"} for SASL; for MSK SCRAM its name starts with AmazonMSK_.</summary>
     public string? SaslSecret { get; init; }
 
+    /// <summary>ARN of the MSK cluster; when set, the stack associates the SASL secret with it (SCRAM only).</summary>
+    public string? ClusterArn { get; init; }
+
     /// <summary>Partitions of each topic the stack creates; KEDA never scales a writer past this.</summary>
     public int Partitions { get; init; } = 6;
 

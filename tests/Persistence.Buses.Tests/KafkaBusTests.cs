@@ -5,6 +5,7 @@ using Persistence.Runtime.Bus;
 using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Runtime.Tests;
+using static Persistence.Tests.Shared.Eventually;
 
 namespace Persistence.Buses.Tests;
 
@@ -19,16 +20,6 @@ public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<Kafk
 
     private static Task PublishAsync(IMessageBus bus, string topic, IEnumerable<string> payloads) =>
         bus.OpenPublisher(topic).PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p), Key: p)).ToList(), default).AsTask();
-
-    private static async Task WaitAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
 
     [Fact]
     public async Task A_writer_killed_mid_batch_and_restarted_loses_nothing()

@@ -6,6 +6,7 @@ using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Runtime.Tests;
 using Persistence.Tests.Shared;
+using static Persistence.Tests.Shared.Eventually;
 
 namespace Persistence.Buses.Tests;
 
@@ -28,18 +29,6 @@ public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubS
 
     private static Task PublishAsync(IMessageBus bus, string topic, IEnumerable<string> payloads) =>
         bus.OpenPublisher(topic).PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p))).ToList(), default).AsTask();
-
-    private static async Task WaitAsync(Func<bool> condition, Func<string> what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what()}");
-            await Task.Delay(20);
-        }
-    }
-
-    private static Task WaitAsync(Func<bool> condition, string what, int seconds = 60) => WaitAsync(condition, () => what, seconds);
 
     [Fact]
     public async Task Poison_messages_reach_the_dlq_with_context_attributes_and_the_rest_are_written()

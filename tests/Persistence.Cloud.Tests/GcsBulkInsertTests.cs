@@ -72,7 +72,7 @@ public sealed class GcsBulkInsertTests
         await using var writer = Writer(offline, store);
 
         await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/runs/1/part 0.parquet", 120));
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
 
         Assert.Equal(0, writer.Writer.Stats.DeadLettered);
         Assert.Equal(120, offline.TableRows(BulkFiles.Table));
@@ -109,7 +109,7 @@ public sealed class GcsBulkInsertTests
         await using var writer = Writer(offline, store);
 
         await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 10));
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
 
         Assert.Equal(3, writer.Writer.Stats.Retries);
         Assert.Equal(0, writer.Writer.Stats.DeadLettered);

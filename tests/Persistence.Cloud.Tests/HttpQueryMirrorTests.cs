@@ -160,7 +160,7 @@ public sealed class HttpQueryMirrorTests
             new WriterDependencies(_ => throw new InvalidOperationException(), Mirror: Target(server, log)));
 
         await writer.PublishAsync(Entry("bad-1"), Entry("good-1"));
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 2, "both entries acknowledged");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 2, "both entries acknowledged");
 
         Assert.Equal(2, api.Requests.Count);
         Assert.Equal(400, log.Outcomes["bad-1"].Status);
@@ -182,11 +182,11 @@ public sealed class HttpQueryMirrorTests
         var ids = Enumerable.Range(0, 60).Select(i => $"fail-{i}").ToList();
 
         await writer.PublishAsync(ids.Select(Entry).ToArray());
-        await WriterHarness.WaitAsync(() => !api.Requests.IsEmpty, "the first request");
+        await Eventually.WaitAsync(() => !api.Requests.IsEmpty, "the first request");
         await Task.Delay(TimeSpan.FromSeconds(3));
         api.Failing = false;
         var whileFailing = api.Requests.ToList();
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 60, "every entry replayed after recovery");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 60, "every entry replayed after recovery");
 
         // Each attempt stops at its first failure: at most the in-flight requests of both concurrent batches,
         // and Retry-After: 2 allows two attempts in three seconds.

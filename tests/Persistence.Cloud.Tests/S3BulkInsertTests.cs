@@ -22,7 +22,7 @@ public sealed class S3BulkInsertTests(S3rverFixture s3) : IClassFixture<S3rverFi
         await using var writer = Writer(offline);
 
         await writer.PublishAsync(BulkFiles.Note($"s3://uploads/{key}", 250));
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
 
         Assert.Equal(0, writer.Writer.Stats.DeadLettered);
         Assert.Equal(250, offline.TableRows(BulkFiles.Table));
@@ -93,7 +93,7 @@ public sealed class S3BulkInsertTests(S3rverFixture s3) : IClassFixture<S3rverFi
         try
         {
             await writer.PublishAsync(keys.Select(k => BulkFiles.Note($"s3://uploads/{k}", 40)).ToArray());
-            await WriterHarness.WaitAsync(() => writer.Writer.Stats.Retries >= 2, "reads to fail while S3 is down");
+            await Eventually.WaitAsync(() => writer.Writer.Stats.Retries >= 2, "reads to fail while S3 is down");
             Assert.Equal(0, writer.Input.Acked);
         }
         finally
@@ -101,7 +101,7 @@ public sealed class S3BulkInsertTests(S3rverFixture s3) : IClassFixture<S3rverFi
             await s3.StartAsync();
         }
 
-        await WriterHarness.WaitAsync(() => writer.Input.Acked == 5, "every notification loaded after S3 came back");
+        await Eventually.WaitAsync(() => writer.Input.Acked == 5, "every notification loaded after S3 came back");
         Assert.Equal(0, writer.Writer.Stats.DeadLettered);
         Assert.Equal(200, offline.TableRows(BulkFiles.Table));
     }

@@ -16,7 +16,7 @@ public sealed class S3rverFixture : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("s3rver-").FullName;
     private Process? _server;
 
-    public int Port { get; } = LoopbackProcess.FreePort();
+    public int Port { get; } = ServerProcess.FreePort();
     public string? SkipReason { get; private set; }
     public S3ObjectStoreOptions Options => new() { Region = "us-east-1", ServiceUrl = $"http://127.0.0.1:{Port}", RequestTimeoutSeconds = 5 };
 
@@ -31,7 +31,7 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (LoopbackProcess.Which("s3rver") is null)
+        if (ServerProcess.Which("s3rver") is null)
         {
             SkipReason = "s3rver is not installed (npm install -g s3rver@3.7.1, or run tests/setup/install-servers.sh as root)";
             return;
@@ -41,11 +41,11 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        _server = LoopbackProcess.Start("s3rver", "-d", _directory, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent", "--configure-bucket", Bucket);
-        await LoopbackProcess.WaitForPortAsync(Port, TimeSpan.FromSeconds(30));
+        _server = ServerProcess.Start("s3rver", "-d", _directory, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent", "--configure-bucket", Bucket);
+        await ServerProcess.WaitForPortAsync(Port, TimeSpan.FromSeconds(30));
     }
 
-    public void Stop() => LoopbackProcess.Kill(_server);
+    public void Stop() => ServerProcess.Kill(_server);
 
     public void SkipIfMissing()
     {

@@ -48,16 +48,6 @@ public sealed class WriterHarness : IAsyncDisposable
         return DeadLetterPublisher.FromAttributes(delivery.Message.Attributes) ?? throw new InvalidOperationException("dead letter without context");
     }
 
-    public static async Task WaitAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -13,6 +13,7 @@ using Persistence.Sinks.Stores;
 using Persistence.Stores.Postgres;
 using Persistence.Stores.Redis;
 using ValueType = Persistence.Contracts.V1.ValueType;
+using static Persistence.Tests.Shared.Eventually;
 
 namespace Persistence.Stores.Tests;
 
@@ -36,16 +37,6 @@ public sealed class StoreOutageTests(RedisFixture redis, PostgresFixture postgre
         var parts = new LoopParts(new WriterIdentity("outage-writer", type.ToString()), bus.OpenSource("in", "writer"),
             new DeadLetterPublisher(bus.OpenPublisher("dlq")), options, new ByteBudget(1 << 20), NullLogger.Instance);
         return (WriterFactory.Create(type, output, deps with { OpenPublisher = bus.OpenPublisher }, parts), input, bus.OpenPublisher("in"));
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Persistence.Buses.PubSub;
 
 namespace Persistence.Tests.Shared;
@@ -14,9 +12,9 @@ public sealed class PubSubEmulator : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var gcloud = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "gcloud")).FirstOrDefault(File.Exists);
+        var gcloud = ServerProcess.Which("gcloud");
         if (gcloud is null) { SkipReason = "gcloud (Google Cloud CLI with the Pub/Sub emulator) is not installed"; return; }
-        using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); HostPort = $"127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}"; }
+        HostPort = $"127.0.0.1:{ServerProcess.FreePort()}";
         var info = new ProcessStartInfo(gcloud) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "beta", "emulators", "pubsub", "start", $"--host-port={HostPort}", "--project=test-project", "--quiet" }) info.ArgumentList.Add(arg);
         _process = Process.Start(info)!;

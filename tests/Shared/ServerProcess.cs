@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Persistence.Stores.Tests;
+namespace Persistence.Tests.Shared;
 
-/// <summary>Starts and stops real servers on loopback for the store tests.</summary>
+/// <summary>Starts and stops real servers on loopback for the tests that need them.</summary>
 public static class ServerProcess
 {
     public static int FreePort()

@@ -21,6 +21,8 @@ public static class SettingNames
         /// <summary>The container's memory limit in bytes (downward API, limits.memory).</summary>
         public const string MemoryLimitBytes = "Writer:MemoryLimitBytes";
         public const string DrainTimeoutSeconds = "Writer:DrainTimeoutSeconds";
+        /// <summary>Port of /healthz, /readyz and /metrics (the image sets 8080).</summary>
+        public const string HealthPort = "Writer:HealthPort";
     }
 
     public static class Bus
@@ -38,6 +40,7 @@ public static class SettingNames
         public const string KafkaConsumerGroup = "Bus:Kafka:ConsumerGroup";
         public const string PubSubProjectId = "Bus:PubSub:ProjectId";
         public const string PubSubEmulatorHost = "Bus:PubSub:EmulatorHost";
+        public const string PubSubAckDeadlineSeconds = "Bus:PubSub:AckDeadlineSeconds";
     }
 
     public static class Stores
@@ -52,6 +55,8 @@ public static class SettingNames
         public const string ApiServerHost = "Stores:Mirror:ApiServerHost";
         public const string MetadataProvider = "Stores:MetadataProvider";
         public const string SnowflakeStorageIntegration = "Stores:SnowflakeStorageIntegration";
+        /// <summary>File of the embedded DuckDB store (fallback stores, the mirror's outcome log); must be writable.</summary>
+        public const string EmbeddedPath = "Stores:Embedded:Path";
         // Object stores the bulk insert writer reads (s3://, gs://); credentials come from IRSA / Workload Identity.
         public const string S3Region = "Stores:S3:Region";
         public const string S3ServiceUrl = "Stores:S3:ServiceUrl";

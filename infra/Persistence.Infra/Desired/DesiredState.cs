@@ -1,0 +1,35 @@
+using Persistence.Infra.Desired.Aws;
+using Persistence.Infra.Desired.Gcp;
+using Persistence.Infra.Desired.Image;
+using Persistence.Infra.Desired.Kubernetes;
+
+namespace Persistence.Infra.Desired;
+
+/// <summary>What <see cref="DesiredStateBuilder"/> needs besides the config: the stack and the checkout (for the image hash).</summary>
+public sealed record DesiredContext(string StackName, string RepositoryRoot);
+
+/// <summary>
+/// Everything a stack creates, without Pulumi: the Pulumi host maps each member to one provider resource and
+/// `persistence-infra render` writes the same data to files. Exactly one of <see cref="Aws"/> and <see cref="Gcp"/> is set.
+/// </summary>
+public sealed record DesiredState(
+    string StackName,
+    string Namespace,
+    WriterImage Image,
+    DesiredKubernetes Kubernetes,
+    AwsDesired? Aws,
+    GcpDesired? Gcp,
+    StackOutputs Outputs);
+
+/// <summary>Stack outputs that help operators: where things are and what they are called.</summary>
+public sealed record StackOutputs(
+    string Namespace,
+    string ImageReference,
+    IReadOnlyList<string> DeploymentNames,
+    IReadOnlyList<string> TopicNames,
+    IReadOnlyList<string> SubscriptionNames);
+
+/// <summary>A value that comes from Pulumi secret config at `pulumi up`: the config key, never the value.</summary>
+/// <param name="Field">The JSON field or Secret key it fills, e.g. "password".</param>
+/// <param name="ConfigKey">The key under persistence:, e.g. "kafkaSaslPassword".</param>
+public sealed record SecretField(string Field, string ConfigKey);

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Persistence.Infra.Desired.Image;
+
+/// <summary>
+/// The image tag "sha-" + 12 hex of SHA-256 over what the image is built from: every file under writers/ (sorted
+/// relative paths and contents, without bin/, obj/ and .local-run/, as .dockerignore does) plus the root build
+/// files the Dockerfile copies. Any code change gives every Deployment a new image, so it shows in the preview.
+/// </summary>
+public static class ContentHash
+{
+    public const string Prefix = "sha-";
+    public static readonly IReadOnlyList<string> RootBuildFiles = ["global.json", "Directory.Build.props", "Directory.Packages.props"];
+    private static readonly HashSet<string> IgnoredDirectories = new(StringComparer.Ordinal) { "bin", "obj", ".local-run" };
+
+    public static string Tag(string repositoryRoot) => Prefix + Compute(repositoryRoot)[..12];
+
+    /// <summary>Full lower-case hex digest.</summary>
+    public static string Compute(string repositoryRoot)
+    {
+        var writers = Path.Combine(repositoryRoot, "writers");
+        if (!Directory.Exists(writers))
+            throw new DirectoryNotFoundException($"{writers} does not exist; run from the repository checkout (the image is built from writers/)");
+
+        var files = Files(writers, "writers")
+            .Concat(RootBuildFiles.Where(f => File.Exists(Path.Combine(repositoryRoot, f))).Select(f => (Relative: f, Full: Path.Combine(repositoryRoot, f))))
+            .OrderBy(f => f.Relative, StringComparer.Ordinal);
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (relative, full) in files)
+        {
+            // Path, separator, length, content: a rename or a byte moved between files changes the hash.
+            var content = File.ReadAllBytes(full);
+            sha.AppendData(Encoding.UTF8.GetBytes($"{relative}\0{content.Length}\0"));
+            sha.AppendData(content);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static IEnumerable<(string Relative, string Full)> Files(string directory, string relative)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory))
+            yield return ($"{relative}/{Path.GetFileName(file)}", file);
+        foreach (var sub in Directory.EnumerateDirectories(directory))
+        {
+            var name = Path.GetFileName(sub);
+            if (IgnoredDirectories.Contains(name)) continue;
+            foreach (var f in Files(sub, $"{relative}/{name}")) yield return f;
+        }
+    }
+}

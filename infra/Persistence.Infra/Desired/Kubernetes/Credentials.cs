@@ -1,0 +1,66 @@
+using Persistence.Contracts;
+using Persistence.Infra.Config;
+
+namespace Persistence.Infra.Desired.Kubernetes;
+
+/// <summary>
+/// Which credentials the stack carries into the cluster and which writer mounts which. One Secret holds them all;
+/// each writer mounts only the keys it needs, read-only, as files (the writer reads files, never env values).
+/// </summary>
+public sealed class Credentials
+{
+    public const string SecretName = "persistence-writer-credentials";
+
+    // Keys of the Kubernetes Secret.
+    public const string KafkaUsernameKey = "username";
+    public const string KafkaPasswordKey = "password";
+    public const string KafkaSaslFileKey = "sasl.json";
+    public const string PostgresPasswordKey = "postgres-password";
+    public const string RedisPasswordKey = "redis-password";
+
+    // Where they are mounted (directories) and the files the writer is pointed at.
+    public const string KafkaMountPath = "/var/run/secrets/persistence/kafka";
+    public const string PostgresMountPath = "/var/run/secrets/persistence/postgres";
+    public static string KafkaSaslFile => $"{KafkaMountPath}/{KafkaSaslFileKey}";
+    public static string PostgresPasswordFile => $"{PostgresMountPath}/password";
+
+    /// <summary>Environment variable carrying the Redis password only so the connection string can refer to it as $(...).</summary>
+    public const string RedisPasswordVariable = "REDIS_PASSWORD";
+
+    public Credentials(StackConfig config)
+    {
+        var kafka = config.Bus.Kafka;
+        KafkaSasl = config.Bus.Backend == BusBackend.Kafka && kafka is not null && kafka.SaslMechanism is not null
+                    && kafka.SecurityProtocol.StartsWith("SASL_", StringComparison.OrdinalIgnoreCase);
+        Postgres = config.Stores.Postgres is not null;
+        // Redis AUTH is optional (ElastiCache without AUTH); only a set secret adds it, else $(REDIS_PASSWORD) would stay literal.
+        Redis = config.Stores.Redis is not null && config.SecretKeysSet.Contains(StackConfigKeys.RedisPassword);
+    }
+
+    public bool KafkaSasl { get; }
+    public bool Postgres { get; }
+    public bool Redis { get; }
+    public bool Any => KafkaSasl || Postgres || Redis;
+
+    public static IReadOnlyList<SecretField> KafkaSaslFields =>
+    [
+        new(KafkaUsernameKey, StackConfigKeys.KafkaSaslUsername),
+        new(KafkaPasswordKey, StackConfigKeys.KafkaSaslPassword),
+    ];
+
+    /// <summary>Store credentials (not the SASL pair): what the cloud credentials secret holds.</summary>
+    public IReadOnlyList<SecretField> StoreFields =>
+    [
+        .. Postgres ? [new SecretField(PostgresPasswordKey, StackConfigKeys.PostgresPassword)] : Array.Empty<SecretField>(),
+        .. Redis ? [new SecretField(RedisPasswordKey, StackConfigKeys.RedisPassword)] : Array.Empty<SecretField>(),
+    ];
+
+    public static bool UsesRedis(WriterType type) => type is WriterType.ONLINE_WRITER or WriterType.ONLINE_VECTOR_STORE_WRITER;
+
+    /// <summary>Writers that touch offline tables or the metrics store (PostgreSQL when offlineStore is postgres).</summary>
+    public static bool UsesOfflineStore(WriterType type) => type is WriterType.OFFLINE_WRITER
+        or WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER or WriterType.OFFLINE_STORE_BULK_INSERT_WRITER or WriterType.METRICS_BUS_WRITER;
+
+    public bool MountsPostgres(WriterType type) => Postgres && UsesOfflineStore(type);
+    public bool UsesRedisPassword(WriterType type) => Redis && UsesRedis(type);
+}

@@ -16,6 +16,7 @@ public static class InfraCli
             return args switch
             {
                 ["validate", .. var rest] => ValidateCommand.Run(CliOptions.Parse(rest, ValidateCommand.Options), stdout, stderr),
+                ["render", .. var rest] => RenderCommand.Run(CliOptions.Parse(rest, RenderCommand.Options), stdout, stderr),
                 ["import", .. var rest] => ImportCommand.Run(CliOptions.Parse(rest, ImportCommand.Options, ImportCommand.Switches), stdout, stderr),
                 ["help" or "--help" or "-h"] => PrintUsage(stdout, Ok),
                 _ => PrintUsage(stderr, Usage),
@@ -35,6 +36,8 @@ public static class InfraCli
 
               validate --stack <name> [--dir <dir>]
                   Checks Pulumi.<name>.yaml (found in --dir, else the nearest directory with Pulumi.yaml).
+              render --stack <name> --out <dir> [--dir <dir>]
+                  Validates, then writes <dir>/kubernetes/*.yaml (one file per object) and <dir>/cloud-resources.md.
               import --spec <file.json> [--stack <name>] [--out <file>] [--dir <dir>] [--force]
                   Converts an installation-guide JSON spec to stack config: to --out, to Pulumi.<name>.yaml
                   with --stack, else to standard output.

@@ -1,0 +1,79 @@
+using System.Text;
+using Persistence.Infra.Desired;
+
+namespace Persistence.Infra.Rendering;
+
+/// <summary>A Markdown summary of the cloud resources, for reviewers: names, settings, grants and policies.</summary>
+public static class CloudSummary
+{
+    public static string Markdown(DesiredState s)
+    {
+        var md = new StringBuilder();
+        md.Append($"# Cloud resources of stack `{s.StackName}`\n\n");
+        md.Append($"Namespace `{s.Namespace}`. Writer image `{s.Image.Reference}`");
+        md.Append(s.Image.Build is { } b ? $", built from `{b.RelativeDockerfile}` (context `{b.RelativeContext}`).\n\n" : " (pinned by images.tag; not built).\n\n");
+        md.Append("Secret values never appear here: each secret lists the Pulumi secret config keys that fill it at `pulumi up`.\n\n");
+        if (s.Aws is { } aws) Aws(md, aws);
+        if (s.Gcp is { } gcp) Gcp(md, gcp);
+        md.Append("## Stack outputs\n\n");
+        md.Append($"- namespace: `{s.Outputs.Namespace}`\n- imageRef: `{s.Outputs.ImageReference}`\n");
+        md.Append($"- deployments: {List(s.Outputs.DeploymentNames)}\n- topics: {List(s.Outputs.TopicNames)}\n");
+        md.Append($"- subscriptions: {List(s.Outputs.SubscriptionNames)}\n");
+        return md.ToString();
+    }
+
+    private static void Aws(StringBuilder md, Desired.Aws.AwsDesired aws)
+    {
+        md.Append($"## AWS (account {aws.AccountId}, {aws.Region})\n\n");
+        md.Append("### KMS key\n\n");
+        md.Append(aws.KmsKey.Create
+            ? $"- create a customer-managed key, alias `{aws.KmsKey.Alias}`, rotation on, deletion window {aws.KmsKey.DeletionWindowInDays} days\n\n"
+            : $"- use the existing key `{aws.KmsKey.KeyId}`\n\n");
+        md.Append("### Secrets Manager\n\n");
+        foreach (var secret in aws.Secrets)
+        {
+            md.Append($"- `{secret.Name}` ({secret.Purpose}): {Fields(secret.Fields)}");
+            if (secret.ScramClusterArn is { } arn) md.Append($"; SCRAM association with `{arn}`");
+            md.Append('\n');
+            if (secret.ResourcePolicyJson is { } policy) Code(md, "resource policy", policy);
+        }
+        md.Append($"\n### IAM role `{aws.Role.Name}` (IRSA)\n\n- ARN `{aws.Role.Arn}`\n");
+        Code(md, "trust policy", aws.Role.TrustPolicyJson);
+        Code(md, $"inline policy `{aws.Role.InlinePolicyName}`", aws.Role.InlinePolicyJson);
+        md.Append("\n### Kafka topics (ensured by the in-cluster Job)\n\n| topic | partitions | replication | retention (h) | DLQ |\n| --- | --- | --- | --- | --- |\n");
+        foreach (var t in aws.KafkaTopics)
+            md.Append($"| `{t.Name}` | {t.Partitions} | {t.ReplicationFactor} | {t.RetentionHours} | {(t.IsDeadLetter ? "yes" : "")} |\n");
+        md.Append('\n');
+        if (aws.Repository is { } repo)
+            md.Append($"### ECR repository\n\n- `{repo.Name}`, tags {repo.ImageTagMutability.ToLowerInvariant()}, scan on push {(repo.ScanOnPush ? "on" : "off")}\n\n");
+    }
+
+    private static void Gcp(StringBuilder md, Desired.Gcp.GcpDesired gcp)
+    {
+        md.Append($"## GCP (project {gcp.ProjectId}, number {gcp.ProjectNumber})\n\n");
+        var sa = gcp.ServiceAccount;
+        md.Append($"### Service account `{sa.Email}`\n\n- `{sa.WorkloadIdentityRole}` for `{sa.WorkloadIdentityMember}` (Workload Identity)\n\n");
+        if (gcp.Secret is { } secret)
+            md.Append($"### Secret Manager\n\n- `{secret.SecretId}` in `{secret.ProjectId}`, replication {secret.Replication}: {Fields(secret.Fields)}; `{secret.AccessorRole}` for `{secret.AccessorMember}`\n\n");
+        md.Append("### Pub/Sub topics\n\n");
+        foreach (var t in gcp.Topics)
+            md.Append($"- `{t.Name}`{(t.IsDeadLetter ? " (dead-letter topic)" : "")}{(t.MessageRetentionDuration is { } r ? $", retention {r}" : "")}\n");
+        md.Append("\n### Pub/Sub subscriptions\n\n| subscription | topic | writer | ack deadline (s) | dead letter | retry backoff |\n| --- | --- | --- | --- | --- | --- |\n");
+        foreach (var sub in gcp.Subscriptions)
+            md.Append($"| `{sub.Name}` | `{sub.Topic}` | {sub.Writer ?? "(holds dead letters)"} | {sub.AckDeadlineSeconds} | "
+                + $"{(sub.DeadLetter is { } dl ? $"`{dl.Topic}` after {dl.MaxDeliveryAttempts} attempts" : "")} | {sub.MinimumBackoff}-{sub.MaximumBackoff} |\n");
+        md.Append("\n### IAM grants\n\n| on | role | member | why |\n| --- | --- | --- | --- |\n");
+        foreach (var g in gcp.TopicGrants) md.Append($"| topic `{g.Topic}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
+        foreach (var g in gcp.SubscriptionGrants) md.Append($"| subscription `{g.Subscription}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
+        foreach (var g in gcp.ProjectGrants) md.Append($"| project `{g.ProjectId}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
+        md.Append('\n');
+    }
+
+    private static string Fields(IEnumerable<SecretField> fields) =>
+        "JSON {" + string.Join(", ", fields.Select(f => $"`{f.Field}` from `persistence:{f.ConfigKey}`")) + "}";
+
+    private static string List(IEnumerable<string> items) => string.Join(", ", items.Select(i => $"`{i}`"));
+
+    private static void Code(StringBuilder md, string title, string json) =>
+        md.Append($"\n{title}:\n\n```json\n{json.ReplaceLineEndings("\n")}\n```\n");
+}

@@ -13,10 +13,14 @@ public static class WriterCli
           run --type <WRITER_TYPE>   run one writer; settings from environment / appsettings (see README)
           topics ensure --topics a,b --dlq d [--partitions N] [--replication N] [--retention-hours N]
                                      create missing Kafka topics and the DLQ (Bus__Kafka__* from the environment)
-          local [options]            the whole topology in one process on embedded stores, with a workload
+          local [options]            the whole topology in one process with a workload; reconciles what landed
               options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
                        --seed N --out DIR (.local-run) --budget-bytes N --quiet
                        --bus pubsub --pubsub-emulator HOST:PORT [--project ID]   run over a Pub/Sub emulator
+                       --redis HOST:PORT [--redis-clustered]   online values and vectors in Redis
+                       --postgres "Host=..;Port=..;Username=..;Database=.."   offline tables and metrics in PostgreSQL
+                       --run-id ID   the run's namespace there: keys local:ID:*, schema local_ID (fresh by default;
+                                     a reused ID is emptied first); everything else stays in DuckDB under --out
         """;
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,12 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Sinks.Registry;
-using Persistence.Sinks.Stores;
 using Persistence.Stores.Embedded;
 using Persistence.Stores.Http.Mirror;
-using Persistence.Stores.Objects;
 using Persistence.Stores.Objects.Gcs;
 using Persistence.Stores.Objects.S3;
 using Persistence.Stores.Postgres;
@@ -24,6 +21,14 @@ namespace Persistence.Writer.Hosting;
 public static class StoreSelection
 {
     public static Func<IMessageBus, WriterDependencies>? Create(IConfiguration configuration, List<string> problems)
+    {
+        var stores = Select(configuration, problems);
+        return bus => stores.Build(bus, new DuckDbDatabase(stores.EmbeddedPath));
+    }
+
+    /// <summary>Binds and checks the Stores section; every bad value is added to <paramref name="problems"/> by key.</summary>
+    /// <param name="redisKeyPrefix">Put before every Redis key written; `local` gives each run its own.</param>
+    public static SelectedStores Select(IConfiguration configuration, List<string> problems, string redisKeyPrefix = "")
     {
         var redis = configuration.GetSection("Stores:Redis").Get<RedisStoreOptions>() ?? new RedisStoreOptions();
         var postgres = configuration.GetSection("Stores:Postgres").Get<PostgresStoreOptions>() ?? new PostgresStoreOptions();
@@ -44,33 +49,8 @@ public static class StoreSelection
             problems.Add($"{SettingNames.Stores.ApiServerHost} is required: {WriterType.QUERY_MIRROR_CONSUMER} replays queries to that API server (e.g. https://api.internal)");
         var servesS3 = IsCloud(cloud, "AWS") || IsBucket(uploadBucket, "s3://") || !string.IsNullOrEmpty(s3.ServiceUrl);
         var servesGcs = IsCloud(cloud, "GCP") || IsBucket(uploadBucket, "gs://") || !string.IsNullOrEmpty(gcs.Endpoint);
-        var embeddedPath = configuration["Stores:Embedded:Path"] ?? "persistence.duckdb";
-
-        return bus =>
-        {
-            var embedded = new DuckDbDatabase(embeddedPath);
-            IOnlineStore online = new DuckDbOnlineStore(embedded);
-            IVectorStore vectors = new DuckDbVectorStore(embedded);
-            if (!string.IsNullOrWhiteSpace(redis.Connection))
-            {
-                var db = redis.ConnectAsync().GetAwaiter().GetResult().GetDatabase();
-                (online, vectors) = (new RedisOnlineStore(db), new RedisVectorStore(db));
-            }
-            IOfflineStore offline = new DuckDbOfflineStore(embedded);
-            IMetricsStore metrics = new DuckDbMetricsStore(embedded);
-            if (!string.IsNullOrWhiteSpace(postgres.Connection))
-            {
-                var tables = new PostgresOfflineStore(postgres.CreateDataSource());
-                (offline, metrics) = (tables, new PostgresMetricsStore(tables));
-            }
-            List<IObjectStore> objects = [new FileObjectStore()];
-            if (servesS3) objects.Add(ObjectStoreFactory.CreateS3(s3));
-            if (servesGcs) objects.Add(ObjectStoreFactory.CreateGcs(gcs));
-            IQueryMirrorTarget mirrorTarget = mirrors is null
-                ? new DuckDbMirrorLog(embedded)
-                : new HttpQueryMirrorTarget(HttpQueryMirrorTarget.CreateHttpClient(mirrors), mirrors, new DuckDbMirrorOutcomeLog(embedded), NullLogger.Instance);
-            return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, mirrorTarget, objects, uploadBucket);
-        };
+        var embeddedPath = configuration[SettingNames.Stores.EmbeddedPath] ?? "persistence.duckdb";
+        return new SelectedStores(redis, postgres, servesS3 ? s3 : null, servesGcs ? gcs : null, mirrors, uploadBucket, embeddedPath, redisKeyPrefix);
     }
 
     /// <summary>The debugging guide's wrong-prefix pitfall: s3:// belongs to AWS, gs:// to GCP.</summary>

@@ -6,17 +6,23 @@ using Persistence.Writer.Cli;
 namespace Persistence.Writer.Local;
 
 /// <summary>
-/// `persistence-writer local`: the whole topology in one process on embedded defaults, a generated
-/// workload, live progress, and a summary that reconciles every published message.
+/// `persistence-writer local`: the whole topology in one process on embedded defaults (or Redis and
+/// PostgreSQL when named), a generated workload, live progress, and a summary that reconciles every
+/// published message against what landed in the stores.
 /// </summary>
 public static class LocalCommand
 {
     public const string Usage =
-        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--bus inprocess|pubsub --pubsub-emulator HOST:PORT [--project ID]] [--quiet]";
+        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--bus inprocess|pubsub --pubsub-emulator HOST:PORT [--project ID]] " +
+        "[--redis HOST:PORT [--redis-clustered]] [--postgres CONNECTION-STRING] [--run-id ID] [--quiet]";
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel)
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel) => RunAsync(args, Console.Out, cancel);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancel)
     {
-        var parsed = CommandArgs.Parse(args, "local", ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project"], ["quiet"]);
+        var parsed = CommandArgs.Parse(args, "local",
+            ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project", "redis", "postgres", "run-id"],
+            ["quiet", "redis-clustered"]);
         var workloadOptions = new WorkloadOptions
         {
             Queries = parsed.Int("queries", 5_000),
@@ -37,13 +43,14 @@ public static class LocalCommand
         var uploads = Path.Combine(outDir, "uploads");
         if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
 
+        await using var stores = await LocalStores.OpenAsync(parsed, databasePath, cancel).ConfigureAwait(false);
+
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Flag("quiet") ? LogLevel.Error : LogLevel.Warning));
         var bus = localBus.Bus;
-        await using var topology = LocalTopology.Create(bus, databasePath, logs, writerOptions);
+        await using var topology = LocalTopology.Create(bus, stores.Selected, logs, writerOptions);
         var workload = new Workload(workloadOptions, bus, uploads);
-        var output = Console.Out;
         output.WriteLine($"local: {workloadOptions.Queries} queries x {workloadOptions.RowsPerQuery} rows, {workloadOptions.MalformedShare:P1} malformed, " +
-                         $"{workloadOptions.BulkFiles} bulk files; 8 writers over {localBus.Description}; stores in {databasePath}");
+                         $"{workloadOptions.BulkFiles} bulk files; 8 writers over {localBus.Description}; {stores.Description}");
 
         var clock = Stopwatch.StartNew();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -75,7 +82,9 @@ public static class LocalCommand
 
         await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);
         var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
-        var summary = await new Summary(workload.Expected, topology.Writers, deadLetters, bus.Published).BuildAsync(databasePath, CancellationToken.None).ConfigureAwait(false);
+        Summary summary;
+        await using (var landed = stores.OpenLandedCounts())
+            summary = await new Summary(workload.Expected, topology.Writers, deadLetters, bus.Published).BuildAsync(landed, CancellationToken.None).ConfigureAwait(false);
         output.WriteLine();
         var handled = topology.Writers.Sum(w => w.Stats.Written + w.Stats.DeadLettered);
         using var process = Process.GetCurrentProcess();
@@ -84,7 +93,7 @@ public static class LocalCommand
         output.WriteLine($"Peak in-flight bytes per writer (budget {ProgressReporter.Bytes(topology.Writers[0].Budget.Capacity)} each): " +
                          string.Join(", ", topology.Writers.Select(w => $"{w.Identity.Name} {ProgressReporter.Bytes(w.Budget.Peak)}")));
         summary.Print(output);
-        output.WriteLine($"Inspect the stores: duckdb {databasePath}  (tables: online_values, feature__*, query_log, feature_metrics, vectors, query_mirror)");
+        output.WriteLine(stores.InspectHint);
         return cancel.IsCancellationRequested ? 130 : summary.Reconciled ? 0 : 1;
     }
 }

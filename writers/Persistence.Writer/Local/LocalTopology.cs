@@ -6,28 +6,28 @@ using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Sinks.Registry;
 using Persistence.Stores.Embedded;
+using Persistence.Writer.Hosting;
 
 namespace Persistence.Writer.Local;
 
-/// <summary>All eight writers in one process over one bus, writing to embedded DuckDB stores.</summary>
+/// <summary>All eight writers in one process over one bus, writing to embedded DuckDB stores or the real ones selected.</summary>
 public sealed class LocalTopology : IAsyncDisposable
 {
     private readonly List<DuckDbDatabase> _connections = [];
 
-    private LocalTopology(IMessageBus bus, string databasePath, IReadOnlyList<IRunnableWriter> writers, IReadOnlyList<DuckDbDatabase> connections)
+    private LocalTopology(IMessageBus bus, IReadOnlyList<IRunnableWriter> writers, IReadOnlyList<DuckDbDatabase> connections)
     {
         Bus = bus;
-        DatabasePath = databasePath;
         Writers = writers;
         _connections.AddRange(connections);
     }
 
     public IMessageBus Bus { get; }
-    public string DatabasePath { get; }
     public IReadOnlyList<IRunnableWriter> Writers { get; }
 
     /// <param name="bus">The bus to run on; an <see cref="InProcessBus"/> gets its subscriptions declared here.</param>
-    public static LocalTopology Create(IMessageBus bus, string databasePath, ILoggerFactory logs, WriterOptions? template = null)
+    /// <param name="stores">Embedded, or Redis/PostgreSQL where the run asked for them; built as `run` builds them.</param>
+    public static LocalTopology Create(IMessageBus bus, SelectedStores stores, ILoggerFactory logs, WriterOptions? template = null)
     {
         var inProcess = (bus as CountingBus)?.Inner as InProcessBus ?? bus as InProcessBus;
         foreach (var info in WriterCatalog.All)
@@ -41,15 +41,9 @@ public sealed class LocalTopology : IAsyncDisposable
             var name = LocalTopics.SubscriptionOf(info.Type);
             var options = (template ?? new WriterOptions()) with { Type = info.Type, Name = name, Subscription = name };
             // One connection per writer, as each writer would own its store client in its own pod.
-            var db = new DuckDbDatabase(databasePath);
+            var db = new DuckDbDatabase(stores.EmbeddedPath);
             connections.Add(db);
-            var deps = new WriterDependencies(
-                bus.OpenPublisher,
-                Online: new DuckDbOnlineStore(db),
-                Offline: new DuckDbOfflineStore(db),
-                Metrics: new DuckDbMetricsStore(db),
-                Vectors: new DuckDbVectorStore(db),
-                Mirror: new DuckDbMirrorLog(db));
+            var deps = stores.Build(bus, db);
             var parts = new LoopParts(
                 new WriterIdentity(name, info.Type.ToString()),
                 bus.OpenSource(LocalTopics.TopicOf(info.Reads), name),
@@ -60,7 +54,7 @@ public sealed class LocalTopology : IAsyncDisposable
             var output = info.Publishes is { } publishes ? LocalTopics.TopicOf(publishes) : "";
             writers.Add(WriterFactory.Create(info.Type, output, deps, parts));
         }
-        return new LocalTopology(bus, databasePath, writers, connections);
+        return new LocalTopology(bus, writers, connections);
     }
 
     public Task RunAsync(CancellationToken stopping) => Task.WhenAll(Writers.Select(w => w.RunAsync(stopping)));

@@ -1,9 +1,6 @@
-using System.Globalization;
 using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
-using Persistence.Sinks.Offline;
-using Persistence.Stores.Embedded;
 
 namespace Persistence.Writer.Local;
 
@@ -17,20 +14,8 @@ public sealed class Summary(Expectations expected, IReadOnlyList<IRunnableWriter
     public bool Reconciled => _mismatches.Count == 0;
     public IReadOnlyList<string> Mismatches => _mismatches;
 
-    public async Task<Summary> BuildAsync(string databasePath, CancellationToken cancellationToken)
+    public async Task<Summary> BuildAsync(ILandedCounts landed, CancellationToken cancellationToken)
     {
-        await using var db = new DuckDbDatabase(databasePath);
-        long Count(string sql) => db.UseAsync(c => Convert.ToInt64(DuckDbDatabase.Scalar(c, sql), CultureInfo.InvariantCulture), cancellationToken).GetAwaiter().GetResult();
-        HashSet<string> Keys(string sql) => db.UseAsync(c =>
-        {
-            using var command = c.CreateCommand();
-            command.CommandText = sql;
-            using var reader = command.ExecuteReader();
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            while (reader.Read()) keys.Add(reader.GetString(0));
-            return keys;
-        }, cancellationToken).GetAwaiter().GetResult();
-
         _lines.Add("Messages (per writer: received = written + dead-lettered)");
         foreach (var writer in writers)
         {
@@ -48,17 +33,17 @@ public sealed class Summary(Expectations expected, IReadOnlyList<IRunnableWriter
         foreach (var (topic, count) in expected.Published)
             Check(publishedTo(topic) >= count, $"{topic}: the workload published {count} but the bus took {publishedTo(topic)}");
 
-        _lines.Add("Stores (landed / expected)");
-        var online = Keys("SELECT key FROM online_values");
+        _lines.Add($"Stores (landed / expected; counted in {landed.Description})");
+        var online = await landed.OnlineKeysAsync(cancellationToken).ConfigureAwait(false);
         Compare("online store keys", online.Count, expected.OnlineKeys.Count);
         Check(online.SetEquals(expected.OnlineKeys), "online store keys differ from the keys published with max_staleness");
         foreach (var (table, rows) in expected.OfflineRows.OrderBy(t => t.Key, StringComparer.Ordinal))
-            Compare($"offline {table}", Count($"SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'") == 0 ? 0 : Count($"SELECT count(*) FROM {table}"), rows);
-        Compare("metrics store rows", Count("SELECT count(*) FROM feature_metrics"), expected.MetricRows);
-        var vectors = Keys("SELECT index_name || '|' || key FROM vectors");
+            Compare($"offline {table}", await landed.OfflineRowsAsync(table, cancellationToken).ConfigureAwait(false), rows);
+        Compare("metrics store rows", await landed.MetricRowsAsync(cancellationToken).ConfigureAwait(false), expected.MetricRows);
+        var vectors = await landed.VectorsAsync(cancellationToken).ConfigureAwait(false);
         Compare("vector store vectors", vectors.Count, expected.Vectors.Count);
         Check(vectors.SetEquals(expected.Vectors), "vector keys differ from the vectors published");
-        Compare("query mirror entries", Count("SELECT count(*) FROM query_mirror"), expected.MirroredQueries);
+        Compare("query mirror entries", await landed.MirroredQueriesAsync(cancellationToken).ConfigureAwait(false), expected.MirroredQueries);
         Compare("dead-letter queue", deadLettersByWriter.Values.Sum(), expected.DeadLetters.Values.Sum());
         return this;
     }

@@ -11,13 +11,16 @@ namespace Persistence.Infra.Tests;
 /// <summary>Desired state of the real stack files (optionally edited), built as render and the Pulumi host build it.</summary>
 internal static class DesiredStacks
 {
+    /// <summary>Hashed once per run: other work may edit writers/ while the tests compare renders.</summary>
+    private static readonly Lazy<string> Tag = new(() => Desired.Image.ContentHash.Tag(TestStacks.RepoRoot));
+
     public static DesiredState Of(string stack, Action<Dictionary<string, JsonNode?>>? edit = null)
     {
         var values = TestStacks.Values(stack);
         edit?.Invoke(values);
         var report = StackValidator.Run(values);
         Assert.False(report.HasErrors, string.Join(Environment.NewLine, report.Errors));
-        return DesiredStateBuilder.Build(report.Config!, new DesiredContext(stack, TestStacks.RepoRoot));
+        return DesiredStateBuilder.Build(report.Config!, new DesiredContext(stack, TestStacks.RepoRoot, Tag.Value));
     }
 
     public static StackConfig Config(string stack) => StackConfig.FromValues(TestStacks.Values(stack));

@@ -6,7 +6,9 @@ using Persistence.Infra.Desired.Kubernetes;
 namespace Persistence.Infra.Desired;
 
 /// <summary>What <see cref="DesiredStateBuilder"/> needs besides the config: the stack and the checkout (for the image hash).</summary>
-public sealed record DesiredContext(string StackName, string RepositoryRoot);
+/// <param name="ContentTag">A content-hash tag computed once already (<see cref="Image.ContentHash.Tag"/>), so several
+/// builds see the same writers/ even while it is being edited; null computes it.</param>
+public sealed record DesiredContext(string StackName, string RepositoryRoot, string? ContentTag = null);
 
 /// <summary>
 /// Everything a stack creates, without Pulumi: the Pulumi host maps each member to one provider resource and

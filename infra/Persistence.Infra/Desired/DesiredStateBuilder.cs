@@ -13,7 +13,7 @@ public static class DesiredStateBuilder
     public static DesiredState Build(StackConfig config, DesiredContext context)
     {
         var credentials = new Credentials(config);
-        var image = WriterImageFor(config, context.RepositoryRoot);
+        var image = WriterImageFor(config, context.RepositoryRoot, context.ContentTag);
         var aws = config.Cloud == CloudProvider.Aws ? AwsResources.Build(config, credentials) : null;
         var gcp = config.Cloud == CloudProvider.Gcp ? GcpResources.Build(config, credentials) : null;
 
@@ -40,7 +40,7 @@ public static class DesiredStateBuilder
     }
 
     /// <summary>images.tag pins every writer to an existing image (nothing to build); otherwise the content hash of writers/.</summary>
-    public static WriterImage WriterImageFor(StackConfig config, string repositoryRoot)
+    public static WriterImage WriterImageFor(StackConfig config, string repositoryRoot, string? contentTag = null)
     {
         var images = config.Images;
         var registry = images.Registry.TrimEnd('/');
@@ -48,7 +48,7 @@ public static class DesiredStateBuilder
             return new WriterImage(registry, images.Repository, pinned, $"{registry}/{images.Repository}:{pinned}", null);
 
         var root = Path.GetFullPath(repositoryRoot);
-        var tag = ContentHash.Tag(root);
+        var tag = contentTag ?? ContentHash.Tag(root);
         var build = new ImageBuild(root, Path.Combine(root, "writers", "Dockerfile"), ".", "writers/Dockerfile", tag);
         return new WriterImage(registry, images.Repository, tag, $"{registry}/{images.Repository}:{tag}", build);
     }

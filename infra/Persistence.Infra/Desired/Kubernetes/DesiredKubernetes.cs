@@ -61,5 +61,5 @@ public sealed record DesiredKubernetes(
     public string NamespaceYaml => KubernetesYaml.Serialize(Namespace);
 
     /// <summary>Every object but the namespace (and the Secret), as one multi-document YAML stream.</summary>
-    public string WorkloadYaml => string.Join("---\n", Objects.Skip(1).Select(o => o.Yaml));
+    public string WorkloadYaml => string.Join("---\n", Objects.Skip(1).Select(o => o.Yaml.TrimEnd('\n') + "\n"));
 }

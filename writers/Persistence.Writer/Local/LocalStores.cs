@@ -45,10 +45,12 @@ public sealed partial class LocalStores : IAsyncDisposable
             throw new UsageException("local: --redis-clustered needs --redis HOST:PORT (any node of the cluster)");
 
         var settings = new Dictionary<string, string?> { [SettingNames.Stores.EmbeddedPath] = databasePath };
+        string? shownRedis = null;
         if (redis is not null)
         {
-            try { _ = ConfigurationOptions.Parse(redis); }
-            catch (ArgumentException e) { throw new UsageException($"local: --redis '{redis}' is not a Redis endpoint ({e.Message}); use HOST:PORT, e.g. 127.0.0.1:6379"); }
+            // Shown without any password=... the option may carry.
+            try { shownRedis = ConfigurationOptions.Parse(redis).ToString(includePassword: false); }
+            catch (ArgumentException e) { throw new UsageException($"local: --redis is not a Redis endpoint ({e.Message}); use HOST:PORT, e.g. 127.0.0.1:6379"); }
             settings[SettingNames.Stores.RedisConnection] = redis;
             settings[SettingNames.Stores.RedisClustered] = args.Flag("redis-clustered") ? "true" : "false";
         }
@@ -58,7 +60,7 @@ public sealed partial class LocalStores : IAsyncDisposable
         var problems = new List<string>();
         var selected = StoreSelection.Select(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), problems, PrefixOf(runId));
         if (problems.Count > 0) throw new UsageException($"local: {string.Join("; ", problems)}");
-        var stores = new LocalStores(selected, runId, redis);
+        var stores = new LocalStores(selected, runId, shownRedis);
         try
         {
             if (selected.UsesRedis) await stores.PrepareRedisAsync(args.Flag("redis-clustered")).ConfigureAwait(false);

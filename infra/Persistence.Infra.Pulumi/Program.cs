@@ -1,6 +1,6 @@
-// The Pulumi host: read and validate `persistence:` config, build the Pulumi-free desired state, map it to
-// resources. Every decision (names, policies, manifests, the image tag) is made in Persistence.Infra, where it is
-// tested and rendered without Pulumi; this program only hands it to the providers.
+// The Pulumi host: read and validate `persistence:` config, build the Pulumi-free desired state, map each of its
+// records to resources. Every decision (names, policies, manifests, the image tag) is made in Persistence.Infra,
+// where it is tested and rendered without Pulumi; this program only hands it to the providers.
 using Persistence.Infra.Config;
 using Persistence.Infra.Desired;
 using Persistence.PulumiHost.Components;
@@ -11,56 +11,39 @@ return await Deployment.RunAsync(() =>
 {
     var config = new Config(StackConfigKeys.Namespace);
     var stack = ValidatedConfig.Load(config);
-    var root = RepositoryRoot.Find();
-    var desired = DesiredStateBuilder.Build(stack, root);
-
+    var desired = DesiredStateBuilder.Build(stack, new DesiredContext(Deployment.Instance.StackName, RepositoryRoot.Find()));
     var secrets = new StackSecrets(config);
-    var cloudSecret = StackSecrets.AsJson(secrets.Require(desired.CloudSecretFields.Select(f => (f.Field, f.ConfigKey))));
 
-    var outputs = new Dictionary<string, object?>
-    {
-        ["namespace"] = desired.Namespace,
-        ["imageRef"] = desired.Image.Reference,
-        ["deployments"] = desired.DeploymentNames,
-        ["topics"] = desired.TopicNames,
-        ["subscriptions"] = desired.SubscriptionNames,
-    };
-
+    var outputs = StackOutputValues.From(desired.Outputs);
     var readyBeforeWriters = new List<Resource>();
-    RegistryLogin login;
+    RegistryLogin? login;
     if (desired.Aws is { } aws)
     {
-        var cloud = new AwsCloud("aws", aws, cloudSecret);
+        var cloud = new AwsCloud("aws", aws, secrets);
         readyBeforeWriters.AddRange(cloud.ReadyBeforeWriters);
         login = cloud.RegistryLogin;
         outputs["roleArn"] = cloud.RoleArn;
-        outputs["secretArn"] = cloud.SecretArn;
+        outputs["secretArns"] = cloud.SecretArns;
     }
     else if (desired.Gcp is { } gcp)
     {
-        var cloud = new GcpCloud("gcp", gcp, cloudSecret);
+        var cloud = new GcpCloud("gcp", gcp, secrets);
         readyBeforeWriters.AddRange(cloud.ReadyBeforeWriters);
         login = cloud.RegistryLogin;
         outputs["serviceAccountEmail"] = cloud.ServiceAccountEmail;
     }
     else
     {
-        throw new InvalidOperationException("the desired state names neither AWS nor GCP resources");
+        throw new RunException("The desired state names neither AWS nor GCP resources; persistence:cloud must be aws or gcp.");
     }
 
     if (desired.Image.Build is { } build)
     {
-        var image = new WriterImage("writer-image", build.ContextDirectory, build.Dockerfile, desired.Image.Reference, login);
+        var image = new WriterImageBuild("writer-image", desired.Image, build, login);
         readyBeforeWriters.Add(image);
         outputs["imagePushedRef"] = image.Ref;
     }
 
-    var kubernetesSecret = desired.KubernetesSecret is { } ks
-        ? new KubernetesSecretValues(ks.Name, desired.Namespace,
-            secrets.Require(ks.Fields.Select(f => (f.Field, f.ConfigKey))))
-        : null;
-    _ = new KubernetesObjects("k8s", desired.Kubernetes.NamespaceYaml, desired.Kubernetes.WorkloadYaml,
-        kubernetesSecret, readyBeforeWriters);
-
+    _ = new KubernetesObjects("k8s", desired.Kubernetes, secrets, readyBeforeWriters);
     return outputs;
 });

@@ -1,69 +1,79 @@
-using Persistence.Infra.Desired;
+using Persistence.Infra.Desired.Aws;
+using Persistence.PulumiHost.Hosting;
 using Pulumi;
 using Aws = Pulumi.Aws;
 
 namespace Persistence.PulumiHost.Components;
 
 /// <summary>
-/// AWS side of the desired state: the customer-managed KMS key and the Secrets Manager secret MSK SCRAM reads
-/// (name starting AmazonMSK_), its resource policy and cluster association, the IRSA role, and the ECR repository.
+/// <see cref="AwsDesired"/> as resources: the account and region pinned on an explicit provider, the KMS key, one
+/// Secrets Manager secret per <see cref="AwsSecret"/> (with its policy and SCRAM association where given), the IRSA
+/// role and the ECR repository. Kafka topics are not AWS resources here: the Kubernetes topics Job ensures them.
 /// </summary>
 public sealed class AwsCloud : ComponentResource
 {
     public Output<string> RoleArn { get; }
-    public Output<string> SecretArn { get; }
-    public Output<string> RepositoryUrl { get; }
 
-    /// <summary>ECR login for the image push; the token is short-lived, so it is fetched on every run.</summary>
-    public RegistryLogin RegistryLogin { get; }
+    /// <summary><see cref="AwsSecret.Purpose"/> -> ARN.</summary>
+    public IReadOnlyDictionary<string, Output<string>> SecretArns { get; }
 
-    /// <summary>Resources the writer pods need before they start (identity and credentials).</summary>
+    /// <summary>ECR login for the image push (fetched on every run: the token is short-lived); null without ECR.</summary>
+    public RegistryLogin? RegistryLogin { get; }
+
+    /// <summary>What the writer pods need before they start: identity and credentials.</summary>
     public IReadOnlyList<Resource> ReadyBeforeWriters { get; }
 
-    public AwsCloud(string name, AwsDesired desired, Output<string> secretJson, ComponentResourceOptions? options = null)
+    public AwsCloud(string name, AwsDesired desired, StackSecrets secrets, ComponentResourceOptions? options = null)
         : base("persistence:stack:AwsCloud", name, options)
     {
-        var child = new CustomResourceOptions { Parent = this };
+        // The desired ARNs and policies name this account and region; the provider refuses any other account.
+        var provider = new Aws.Provider($"{name}-provider", new Aws.ProviderArgs
+        {
+            Region = desired.Region,
+            AllowedAccountIds = { desired.AccountId },
+        }, new CustomResourceOptions { Parent = this });
+        var child = new CustomResourceOptions { Parent = this, Provider = provider };
+        var ready = new List<Resource>();
 
-        var key = new Aws.Kms.Key($"{name}-secret-key", new Aws.Kms.KeyArgs
-        {
-            Description = desired.KmsKey.Description,
-            EnableKeyRotation = true,
-            DeletionWindowInDays = desired.KmsKey.DeletionWindowInDays,
-        }, child);
-        var alias = new Aws.Kms.Alias($"{name}-secret-key-alias", new Aws.Kms.AliasArgs
-        {
-            Name = desired.KmsKey.Alias,
-            TargetKeyId = key.KeyId,
-        }, child);
+        var kmsKeyId = KmsKey(name, desired.KmsKey, child, ready);
 
-        var secret = new Aws.SecretsManager.Secret($"{name}-secret", new Aws.SecretsManager.SecretArgs
+        var secretArns = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
+        foreach (var s in desired.Secrets)
         {
-            Name = desired.Secret.Name,
-            Description = desired.Secret.Description,
-            KmsKeyId = key.Arn,
-        }, child);
-        var version = new Aws.SecretsManager.SecretVersion($"{name}-secret-value", new Aws.SecretsManager.SecretVersionArgs
-        {
-            SecretId = secret.Id,
-            SecretString = secretJson,
-        }, child);
-        var policy = new Aws.SecretsManager.SecretPolicy($"{name}-secret-policy", new Aws.SecretsManager.SecretPolicyArgs
-        {
-            SecretArn = secret.Arn,
-            Policy = desired.Secret.ResourcePolicyJson,
-        }, child);
-
-        var ready = new List<Resource> { version, policy, alias };
-        if (desired.ScramAssociation is { } scram)
-        {
-            // Single, not ScramSecretAssociation: the latter owns the cluster's whole secret list and would detach
-            // secrets other stacks associated.
-            ready.Add(new Aws.Msk.SingleScramSecretAssociation($"{name}-scram", new Aws.Msk.SingleScramSecretAssociationArgs
+            var secret = new Aws.SecretsManager.Secret($"{name}-{s.Purpose}", new Aws.SecretsManager.SecretArgs
             {
-                ClusterArn = scram.ClusterArn,
-                SecretArn = secret.Arn,
-            }, new CustomResourceOptions { Parent = this, DependsOn = { version, policy } }));
+                Name = s.Name,
+                Description = s.Description,
+                KmsKeyId = kmsKeyId,
+            }, child);
+            var value = new Aws.SecretsManager.SecretVersion($"{name}-{s.Purpose}-value", new Aws.SecretsManager.SecretVersionArgs
+            {
+                SecretId = secret.Id,
+                SecretString = secrets.Json(s.Fields),
+            }, child);
+            ready.Add(value);
+
+            var associationAfter = new List<Resource> { value };
+            if (s.ResourcePolicyJson is { } policyJson)
+            {
+                var policy = new Aws.SecretsManager.SecretPolicy($"{name}-{s.Purpose}-policy", new Aws.SecretsManager.SecretPolicyArgs
+                {
+                    SecretArn = secret.Arn,
+                    Policy = policyJson,
+                }, child);
+                associationAfter.Add(policy);
+            }
+            if (s.ScramClusterArn is { } clusterArn)
+            {
+                // Single, not ScramSecretAssociation: the latter owns the cluster's whole secret list and would
+                // detach secrets other stacks associated. MSK checks the value and policy, so they come first.
+                ready.Add(new Aws.Msk.SingleScramSecretAssociation($"{name}-{s.Purpose}-scram", new Aws.Msk.SingleScramSecretAssociationArgs
+                {
+                    ClusterArn = clusterArn,
+                    SecretArn = secret.Arn,
+                }, new CustomResourceOptions { Parent = this, Provider = provider, DependsOn = associationAfter }));
+            }
+            secretArns[s.Purpose] = secret.Arn;
         }
 
         var role = new Aws.Iam.Role($"{name}-irsa", new Aws.Iam.RoleArgs
@@ -72,6 +82,7 @@ public sealed class AwsCloud : ComponentResource
             Description = desired.Role.Description,
             AssumeRolePolicy = desired.Role.TrustPolicyJson,
         }, child);
+        ready.Add(role);
         ready.Add(new Aws.Iam.RolePolicy($"{name}-irsa-policy", new Aws.Iam.RolePolicyArgs
         {
             Role = role.Name,
@@ -79,25 +90,46 @@ public sealed class AwsCloud : ComponentResource
             Policy = desired.Role.InlinePolicyJson,
         }, child));
 
-        var repository = new Aws.Ecr.Repository($"{name}-ecr", new Aws.Ecr.RepositoryArgs
+        if (desired.Repository is { } repo)
         {
-            Name = desired.Repository.Name,
-            ImageTagMutability = "IMMUTABLE",
-            ImageScanningConfiguration = new Aws.Ecr.Inputs.RepositoryImageScanningConfigurationArgs { ScanOnPush = true },
-        }, child);
-
-        var token = Aws.Ecr.GetAuthorizationToken.Invoke(
-            new Aws.Ecr.GetAuthorizationTokenInvokeArgs { RegistryId = repository.RegistryId }, new InvokeOptions { Parent = this });
-        RegistryLogin = new RegistryLogin(
-            token.Apply(t => t.ProxyEndpoint), token.Apply(t => t.UserName), Output.CreateSecret(token.Apply(t => t.Password)));
+            var repository = new Aws.Ecr.Repository($"{name}-ecr", new Aws.Ecr.RepositoryArgs
+            {
+                Name = repo.Name,
+                ImageTagMutability = repo.ImageTagMutability,
+                ImageScanningConfiguration = new Aws.Ecr.Inputs.RepositoryImageScanningConfigurationArgs { ScanOnPush = repo.ScanOnPush },
+            }, child);
+            var token = Aws.Ecr.GetAuthorizationToken.Invoke(
+                new Aws.Ecr.GetAuthorizationTokenInvokeArgs { RegistryId = repository.RegistryId },
+                new InvokeOptions { Parent = this, Provider = provider });
+            RegistryLogin = new RegistryLogin(
+                token.Apply(t => t.ProxyEndpoint), token.Apply(t => t.UserName), Output.CreateSecret(token.Apply(t => t.Password)));
+        }
 
         RoleArn = role.Arn;
-        SecretArn = secret.Arn;
-        RepositoryUrl = repository.RepositoryUrl;
-        ReadyBeforeWriters = [.. ready, role];
-        RegisterOutputs(new Dictionary<string, object?>
+        SecretArns = secretArns;
+        ReadyBeforeWriters = ready;
+        RegisterOutputs(new Dictionary<string, object?> { ["roleArn"] = RoleArn });
+    }
+
+    /// <summary><see cref="AwsKmsKey.Create"/>: a new key (and its alias, when named); otherwise the existing <see cref="AwsKmsKey.KeyId"/>.</summary>
+    private static Input<string>? KmsKey(string name, AwsKmsKey desired, CustomResourceOptions child, List<Resource> ready)
+    {
+        if (!desired.Create) return Optional.Input(desired.KeyId);
+
+        var key = new Aws.Kms.Key($"{name}-secrets-key", new Aws.Kms.KeyArgs
         {
-            ["roleArn"] = RoleArn, ["secretArn"] = SecretArn, ["repositoryUrl"] = RepositoryUrl,
-        });
+            Description = desired.Description,
+            EnableKeyRotation = true,
+            DeletionWindowInDays = desired.DeletionWindowInDays,
+        }, child);
+        if (desired.Alias is { } alias)
+        {
+            ready.Add(new Aws.Kms.Alias($"{name}-secrets-key-alias", new Aws.Kms.AliasArgs
+            {
+                Name = alias,
+                TargetKeyId = key.KeyId,
+            }, child));
+        }
+        return key.Arn;
     }
 }

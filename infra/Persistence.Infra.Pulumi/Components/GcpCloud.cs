@@ -1,75 +1,68 @@
-using Persistence.Infra.Desired;
+using Persistence.Infra.Desired.Gcp;
+using Persistence.PulumiHost.Hosting;
 using Pulumi;
 using Gcp = Pulumi.Gcp;
 
 namespace Persistence.PulumiHost.Components;
 
 /// <summary>
-/// GCP side of the desired state: the Google service account with its Workload Identity binding and project roles,
-/// the Secret Manager secret, and the Pub/Sub topics and subscriptions with the dead-letter policy and the Pub/Sub
-/// service agent's rights on the dead-letter topic.
+/// <see cref="GcpDesired"/> as resources: the writers' service account with its Workload Identity binding, the Secret
+/// Manager secret, Pub/Sub topics and subscriptions (dead-letter and retry policy), and every topic, subscription and
+/// project grant. IAM members are the desired state's complete strings.
 /// </summary>
 public sealed class GcpCloud : ComponentResource
 {
     public Output<string> ServiceAccountEmail { get; }
-    public IReadOnlyDictionary<string, Output<string>> TopicNames { get; }
-    public IReadOnlyDictionary<string, Output<string>> SubscriptionNames { get; }
 
     /// <summary>Artifact Registry login for the image push with the deployer's own access token.</summary>
     public RegistryLogin RegistryLogin { get; }
 
-    /// <summary>Resources the writer pods need before they start (identity, credentials, subscriptions).</summary>
+    /// <summary>What the writer pods need before they start: identity, credentials, subscriptions and grants.</summary>
     public IReadOnlyList<Resource> ReadyBeforeWriters { get; }
 
-    public GcpCloud(string name, GcpDesired desired, Output<string> secretJson, ComponentResourceOptions? options = null)
+    public GcpCloud(string name, GcpDesired desired, StackSecrets secrets, ComponentResourceOptions? options = null)
         : base("persistence:stack:GcpCloud", name, options)
     {
         var child = new CustomResourceOptions { Parent = this };
         var ready = new List<Resource>();
 
+        var sa = desired.ServiceAccount;
         var account = new Gcp.ServiceAccount.Account($"{name}-gsa", new Gcp.ServiceAccount.AccountArgs
         {
-            AccountId = desired.ServiceAccount.AccountId,
-            DisplayName = desired.ServiceAccount.DisplayName,
-            Project = desired.ServiceAccount.ProjectId,
+            AccountId = sa.AccountId,
+            DisplayName = sa.DisplayName,
+            Project = sa.ProjectId,
         }, child);
         ready.Add(new Gcp.ServiceAccount.IAMMember($"{name}-workload-identity", new Gcp.ServiceAccount.IAMMemberArgs
         {
             ServiceAccountId = account.Name,
-            Role = desired.ServiceAccount.WorkloadIdentityRole,
-            Member = desired.ServiceAccount.WorkloadIdentityMember,
+            Role = sa.WorkloadIdentityRole,
+            Member = sa.WorkloadIdentityMember,
         }, child));
-        foreach (var role in desired.ServiceAccount.ProjectRoles)
-        {
-            ready.Add(new Gcp.Projects.IAMMember($"{name}-gsa-{Slug(role)}", new Gcp.Projects.IAMMemberArgs
-            {
-                Project = desired.ServiceAccount.ProjectId,
-                Role = role,
-                Member = account.Member,
-            }, child));
-        }
+        // Grants name the account by its member string (sa.Member), so they wait for it explicitly.
+        var afterAccount = new CustomResourceOptions { Parent = this, DependsOn = { account } };
 
-        var secret = new Gcp.SecretManager.Secret($"{name}-secret", new Gcp.SecretManager.SecretArgs
+        if (desired.Secret is { } s)
         {
-            SecretId = desired.Secret.SecretId,
-            Project = desired.Secret.ProjectId,
-            Replication = new Gcp.SecretManager.Inputs.SecretReplicationArgs
+            var secret = new Gcp.SecretManager.Secret($"{name}-secret", new Gcp.SecretManager.SecretArgs
             {
-                Auto = new Gcp.SecretManager.Inputs.SecretReplicationAutoArgs(),
-            },
-        }, child);
-        ready.Add(new Gcp.SecretManager.SecretVersion($"{name}-secret-value", new Gcp.SecretManager.SecretVersionArgs
-        {
-            Secret = secret.Id,
-            SecretData = secretJson,
-        }, child));
-        ready.Add(new Gcp.SecretManager.SecretIamMember($"{name}-secret-accessor", new Gcp.SecretManager.SecretIamMemberArgs
-        {
-            Project = desired.Secret.ProjectId,
-            SecretId = secret.SecretId,
-            Role = "roles/secretmanager.secretAccessor",
-            Member = account.Member,
-        }, child));
+                SecretId = s.SecretId,
+                Project = s.ProjectId,
+                Replication = Replication(s.Replication),
+            }, child);
+            ready.Add(new Gcp.SecretManager.SecretVersion($"{name}-secret-value", new Gcp.SecretManager.SecretVersionArgs
+            {
+                Secret = secret.Id,
+                SecretData = secrets.Json(s.Fields),
+            }, child));
+            ready.Add(new Gcp.SecretManager.SecretIamMember($"{name}-secret-accessor", new Gcp.SecretManager.SecretIamMemberArgs
+            {
+                Project = s.ProjectId,
+                SecretId = secret.SecretId,
+                Role = s.AccessorRole,
+                Member = s.AccessorMember,
+            }, afterAccount));
+        }
 
         var topics = new Dictionary<string, Gcp.PubSub.Topic>(StringComparer.Ordinal);
         foreach (var topic in desired.Topics)
@@ -78,11 +71,11 @@ public sealed class GcpCloud : ComponentResource
             {
                 Name = topic.Name,
                 Project = topic.ProjectId,
-                MessageRetentionDuration = topic.MessageRetentionDuration,
+                MessageRetentionDuration = Optional.Input(topic.MessageRetentionDuration),
             }, child);
         }
 
-        var subscriptions = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
+        var subscriptions = new Dictionary<string, Gcp.PubSub.Subscription>(StringComparer.Ordinal);
         foreach (var sub in desired.Subscriptions)
         {
             var subscription = new Gcp.PubSub.Subscription($"{name}-sub-{sub.Name}", new Gcp.PubSub.SubscriptionArgs
@@ -91,20 +84,21 @@ public sealed class GcpCloud : ComponentResource
                 Project = sub.ProjectId,
                 Topic = topics[sub.Topic].Id,
                 AckDeadlineSeconds = sub.AckDeadlineSeconds,
-                DeadLetterPolicy = sub.DeadLetter is { } dl
+                DeadLetterPolicy = Optional.Input(sub.DeadLetter is { } dl
                     ? new Gcp.PubSub.Inputs.SubscriptionDeadLetterPolicyArgs
                     {
                         DeadLetterTopic = topics[dl.Topic].Id,
                         MaxDeliveryAttempts = dl.MaxDeliveryAttempts,
                     }
-                    : null,
+                    : null),
                 RetryPolicy = new Gcp.PubSub.Inputs.SubscriptionRetryPolicyArgs
                 {
                     MinimumBackoff = sub.MinimumBackoff,
                     MaximumBackoff = sub.MaximumBackoff,
                 },
+                MessageRetentionDuration = Optional.Input(sub.MessageRetentionDuration),
             }, child);
-            subscriptions[sub.Name] = subscription.Name;
+            subscriptions[sub.Name] = subscription;
             ready.Add(subscription);
         }
 
@@ -117,7 +111,7 @@ public sealed class GcpCloud : ComponentResource
                     Topic = topics[grant.Topic].Name,
                     Role = grant.Role,
                     Member = grant.Member,
-                }, child));
+                }, afterAccount));
         }
         foreach (var grant in desired.SubscriptionGrants)
         {
@@ -125,10 +119,19 @@ public sealed class GcpCloud : ComponentResource
                 new Gcp.PubSub.SubscriptionIAMMemberArgs
                 {
                     Project = grant.ProjectId,
-                    Subscription = subscriptions[grant.Subscription],
+                    Subscription = subscriptions[grant.Subscription].Name,
                     Role = grant.Role,
                     Member = grant.Member,
-                }, child));
+                }, afterAccount));
+        }
+        foreach (var grant in desired.ProjectGrants)
+        {
+            ready.Add(new Gcp.Projects.IAMMember($"{name}-project-{Slug(grant.Role)}-{Slug(grant.Member)}", new Gcp.Projects.IAMMemberArgs
+            {
+                Project = grant.ProjectId,
+                Role = grant.Role,
+                Member = grant.Member,
+            }, afterAccount));
         }
 
         var client = Gcp.Organizations.GetClientConfig.Invoke(new InvokeOptions { Parent = this });
@@ -136,13 +139,18 @@ public sealed class GcpCloud : ComponentResource
             Output.CreateSecret(client.Apply(c => c.AccessToken)));
 
         ServiceAccountEmail = account.Email;
-        TopicNames = topics.ToDictionary(t => t.Key, t => t.Value.Name);
-        SubscriptionNames = subscriptions;
         ReadyBeforeWriters = ready;
         RegisterOutputs(new Dictionary<string, object?> { ["serviceAccountEmail"] = ServiceAccountEmail });
     }
 
-    /// <summary>A Pulumi resource-name fragment from a role or member ("roles/pubsub.publisher" -> "pubsub-publisher").</summary>
+    /// <summary>The desired replication ("automatic") as Secret Manager's replication block.</summary>
+    private static Gcp.SecretManager.Inputs.SecretReplicationArgs Replication(string replication) => replication switch
+    {
+        "automatic" => new Gcp.SecretManager.Inputs.SecretReplicationArgs { Auto = new Gcp.SecretManager.Inputs.SecretReplicationAutoArgs() },
+        _ => throw new InvalidOperationException($"Secret Manager replication '{replication}' has no mapping in the Pulumi host; expected 'automatic'."),
+    };
+
+    /// <summary>A resource-name fragment from a role or member ("roles/pubsub.publisher" -> "pubsub-publisher").</summary>
     private static string Slug(string text) =>
         new string([.. text.Replace("roles/", "").Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]).Trim('-');
 }

@@ -1,21 +1,21 @@
 using System.Text.Json;
+using Persistence.Infra.Desired;
 using Pulumi;
 
 namespace Persistence.PulumiHost.Hosting;
 
 /// <summary>
-/// Secret config values as Outputs. Pulumi marks them secret, so they are encrypted in state and masked in
-/// previews and logs; this program never turns them into plain strings.
+/// Fills the desired state's <see cref="SecretField"/>s from Pulumi secret config. Values stay inside secret
+/// Outputs: encrypted in state, masked in previews and logs, never turned into plain strings by this program.
 /// </summary>
 public sealed class StackSecrets(Config config)
 {
-    /// <summary>Field name -> secret Output of the config key behind it; a missing key fails the run naming it
-    /// (Pulumi's message: "Missing required configuration variable 'persistence:&lt;key&gt;'").</summary>
-    public IReadOnlyDictionary<string, Output<string>> Require(IEnumerable<(string Field, string ConfigKey)> fields) =>
-        fields.ToDictionary(f => f.Field, f => config.RequireSecret(f.ConfigKey), StringComparer.Ordinal);
+    /// <summary>One field's value. A missing key fails the run naming it
+    /// (Pulumi: "Missing required configuration variable 'persistence:&lt;key&gt;'").</summary>
+    public Output<string> Value(SecretField field) => config.RequireSecret(field.ConfigKey);
 
-    /// <summary>The JSON object a cloud secret stores (e.g. {"username": ..., "password": ...}), still secret.</summary>
-    public static Output<string> AsJson(IReadOnlyDictionary<string, Output<string>> fields) =>
-        Output.All(fields.Select(f => f.Value.Apply(v => KeyValuePair.Create(f.Key, v))))
-            .Apply(pairs => JsonSerializer.Serialize(pairs.ToDictionary(p => p.Key, p => p.Value)));
+    /// <summary>The JSON object {field: value, ...} a cloud secret or a mounted file holds, still secret.</summary>
+    public Output<string> Json(IEnumerable<SecretField> fields) =>
+        Output.CreateSecret(Output.All(fields.Select(f => Value(f).Apply(v => KeyValuePair.Create(f.Field, v))))
+            .Apply(pairs => JsonSerializer.Serialize(pairs.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal))));
 }

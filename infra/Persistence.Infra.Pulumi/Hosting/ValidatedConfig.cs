@@ -13,11 +13,23 @@ public static class ValidatedConfig
 {
     public static StackConfig Load(Config config)
     {
-        var report = StackValidator.Run(StackConfigValues.Read(config));
+        ValidationReport report;
+        try
+        {
+            report = StackValidator.Run(StackConfigValues.Read(config));
+        }
+        catch (StackConfigException e)
+        {
+            throw Stop(e.Problems);
+        }
 
         foreach (var warning in report.Warnings) Log.Warn(warning.ToString());
-        if (report.HasErrors || report.Config is null) throw new StackConfigException([.. report.Errors]);
-
+        if (report.HasErrors || report.Config is null) throw Stop([.. report.Errors]);
         return report.Config;
     }
+
+    // RunException: Pulumi prints the message alone, without the program's stack trace.
+    private static RunException Stop(IReadOnlyList<ConfigProblem> errors) =>
+        new("Invalid persistence: stack config (the same errors as `persistence-infra validate --stack <name>`):"
+            + Environment.NewLine + string.Join(Environment.NewLine, errors));
 }

@@ -6,7 +6,7 @@ using Gcp = Pulumi.Gcp;
 namespace Persistence.PulumiHost.Components;
 
 /// <summary>
-/// <see cref="GcpDesired"/> as resources: the writers' service account with its Workload Identity binding, the Secret
+/// <see cref="GcpDesired"/> as resources: the project pinned on an explicit provider, the writers' service account with its Workload Identity binding, the Secret
 /// Manager secret, Pub/Sub topics and subscriptions (dead-letter and retry policy), and every topic, subscription and
 /// project grant. IAM members are the desired state's complete strings.
 /// </summary>
@@ -23,7 +23,10 @@ public sealed class GcpCloud : ComponentResource
     public GcpCloud(string name, GcpDesired desired, StackSecrets secrets, ComponentResourceOptions? options = null)
         : base("persistence:stack:GcpCloud", name, options)
     {
-        var child = new CustomResourceOptions { Parent = this };
+        // Every resource also names its project; the provider pins the rest (the client token, defaults) to the same one.
+        var provider = new Gcp.Provider($"{name}-provider", new Gcp.ProviderArgs { Project = desired.ProjectId },
+            new CustomResourceOptions { Parent = this });
+        var child = new CustomResourceOptions { Parent = this, Provider = provider };
         var ready = new List<Resource>();
 
         var sa = desired.ServiceAccount;
@@ -40,7 +43,7 @@ public sealed class GcpCloud : ComponentResource
             Member = sa.WorkloadIdentityMember,
         }, child));
         // Grants name the account by its member string (sa.Member), so they wait for it explicitly.
-        var afterAccount = new CustomResourceOptions { Parent = this, DependsOn = { account } };
+        var afterAccount = new CustomResourceOptions { Parent = this, Provider = provider, DependsOn = { account } };
 
         if (desired.Secret is { } s)
         {
@@ -67,7 +70,7 @@ public sealed class GcpCloud : ComponentResource
         var topics = new Dictionary<string, Gcp.PubSub.Topic>(StringComparer.Ordinal);
         foreach (var topic in desired.Topics)
         {
-            topics[topic.Name] = new Gcp.PubSub.Topic($"{name}-topic-{topic.Name}", new Gcp.PubSub.TopicArgs
+            topics[topic.Name] = new Gcp.PubSub.Topic(ResourceNames.Topic(name, topic), new Gcp.PubSub.TopicArgs
             {
                 Name = topic.Name,
                 Project = topic.ProjectId,
@@ -78,7 +81,7 @@ public sealed class GcpCloud : ComponentResource
         var subscriptions = new Dictionary<string, Gcp.PubSub.Subscription>(StringComparer.Ordinal);
         foreach (var sub in desired.Subscriptions)
         {
-            var subscription = new Gcp.PubSub.Subscription($"{name}-sub-{sub.Name}", new Gcp.PubSub.SubscriptionArgs
+            var subscription = new Gcp.PubSub.Subscription(ResourceNames.Subscription(name, sub), new Gcp.PubSub.SubscriptionArgs
             {
                 Name = sub.Name,
                 Project = sub.ProjectId,
@@ -104,7 +107,7 @@ public sealed class GcpCloud : ComponentResource
 
         foreach (var grant in desired.TopicGrants)
         {
-            ready.Add(new Gcp.PubSub.TopicIAMMember($"{name}-topic-{grant.Topic}-{Slug(grant.Role)}-{Slug(grant.Member)}",
+            ready.Add(new Gcp.PubSub.TopicIAMMember(ResourceNames.TopicGrant(name, grant),
                 new Gcp.PubSub.TopicIAMMemberArgs
                 {
                     Project = grant.ProjectId,
@@ -115,7 +118,7 @@ public sealed class GcpCloud : ComponentResource
         }
         foreach (var grant in desired.SubscriptionGrants)
         {
-            ready.Add(new Gcp.PubSub.SubscriptionIAMMember($"{name}-sub-{grant.Subscription}-{Slug(grant.Role)}-{Slug(grant.Member)}",
+            ready.Add(new Gcp.PubSub.SubscriptionIAMMember(ResourceNames.SubscriptionGrant(name, grant),
                 new Gcp.PubSub.SubscriptionIAMMemberArgs
                 {
                     Project = grant.ProjectId,
@@ -126,7 +129,7 @@ public sealed class GcpCloud : ComponentResource
         }
         foreach (var grant in desired.ProjectGrants)
         {
-            ready.Add(new Gcp.Projects.IAMMember($"{name}-project-{Slug(grant.Role)}-{Slug(grant.Member)}", new Gcp.Projects.IAMMemberArgs
+            ready.Add(new Gcp.Projects.IAMMember(ResourceNames.ProjectGrant(name, grant), new Gcp.Projects.IAMMemberArgs
             {
                 Project = grant.ProjectId,
                 Role = grant.Role,
@@ -134,7 +137,7 @@ public sealed class GcpCloud : ComponentResource
             }, afterAccount));
         }
 
-        var client = Gcp.Organizations.GetClientConfig.Invoke(new InvokeOptions { Parent = this });
+        var client = Gcp.Organizations.GetClientConfig.Invoke(new InvokeOptions { Parent = this, Provider = provider });
         RegistryLogin = new RegistryLogin(desired.RegistryHost, "oauth2accesstoken",
             Output.CreateSecret(client.Apply(c => c.AccessToken)));
 
@@ -149,8 +152,4 @@ public sealed class GcpCloud : ComponentResource
         "automatic" => new Gcp.SecretManager.Inputs.SecretReplicationArgs { Auto = new Gcp.SecretManager.Inputs.SecretReplicationAutoArgs() },
         _ => throw new InvalidOperationException($"Secret Manager replication '{replication}' has no mapping in the Pulumi host; expected 'automatic'."),
     };
-
-    /// <summary>A resource-name fragment from a role or member ("roles/pubsub.publisher" -> "pubsub-publisher").</summary>
-    private static string Slug(string text) =>
-        new string([.. text.Replace("roles/", "").Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]).Trim('-');
 }

@@ -119,7 +119,7 @@ public sealed class AwsCloud : ComponentResource
         var key = new Aws.Kms.Key($"{name}-secrets-key", new Aws.Kms.KeyArgs
         {
             Description = desired.Description,
-            EnableKeyRotation = true,
+            EnableKeyRotation = desired.RotateYearly,
             DeletionWindowInDays = desired.DeletionWindowInDays,
         }, child);
         if (desired.Alias is { } alias)

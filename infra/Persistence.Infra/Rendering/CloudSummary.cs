@@ -27,7 +27,7 @@ public static class CloudSummary
         md.Append($"## AWS (account {aws.AccountId}, {aws.Region})\n\n");
         md.Append("### KMS key\n\n");
         md.Append(aws.KmsKey.Create
-            ? $"- create a customer-managed key, alias `{aws.KmsKey.Alias}`, rotation on, deletion window {aws.KmsKey.DeletionWindowInDays} days\n\n"
+            ? $"- create a customer-managed key, alias `{aws.KmsKey.Alias}`, {(aws.KmsKey.RotateYearly ? "rotation on" : "rotation off")}, deletion window {aws.KmsKey.DeletionWindowInDays} days\n\n"
             : $"- use the existing key `{aws.KmsKey.KeyId}`\n\n");
         md.Append("### Secrets Manager\n\n");
         foreach (var secret in aws.Secrets)

@@ -14,7 +14,7 @@ public sealed record AwsDesired(
 /// The customer-managed key encrypting the secrets (MSK SCRAM refuses secrets under the AWS-managed key).
 /// <see cref="Create"/> false: <see cref="KeyId"/> names an existing key (id or ARN) and nothing is created.
 /// </summary>
-public sealed record AwsKmsKey(bool Create, string? Alias, string? KeyId, string Description, int DeletionWindowInDays);
+public sealed record AwsKmsKey(bool Create, string? Alias, string? KeyId, string Description, int DeletionWindowInDays, bool RotateYearly = true);
 
 /// <summary>A Secrets Manager secret; its value is the JSON object of <see cref="Fields"/>, filled from secret config.</summary>
 /// <param name="ResourcePolicyJson">Resource policy, or null for none (only the MSK secret needs one).</param>

@@ -5,6 +5,7 @@ using Persistence.Runtime.Bus;
 using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Runtime.Tests;
+using static Persistence.Buses.Tests.BusTestWriters;
 using static Persistence.Tests.Shared.Eventually;
 
 namespace Persistence.Buses.Tests;
@@ -12,14 +13,8 @@ namespace Persistence.Buses.Tests;
 /// <summary>The unchanged writer loop over Kafka (librdkafka's mock cluster): nothing lost, poison to the DLQ, bounded memory, clean drain.</summary>
 public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<KafkaMockCluster>
 {
-    private static readonly WriterOptions Fast = new() { MaxBatchMessages = 20, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 5, RetryMaxMilliseconds = 50 };
-
     private static IRunnableWriter Writer(IMessageBus bus, string topic, string group, ScriptedSink sink, string dlq, long budget = 1 << 20, WriterOptions? options = null) =>
-        new LoopParts(new WriterIdentity(group, "ONLINE_WRITER"), bus.OpenSource(topic, group), new DeadLetterPublisher(bus.OpenPublisher(dlq)),
-            options ?? Fast, new ByteBudget(budget), NullLogger.Instance).Loop(new TextDecoder(), sink);
-
-    private static Task PublishAsync(IMessageBus bus, string topic, IEnumerable<string> payloads) =>
-        bus.OpenPublisher(topic).PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p), Key: p)).ToList(), default).AsTask();
+        BusTestWriters.Writer(bus, topic, group, group, sink, dlq, budget, options);
 
     [Fact]
     public async Task A_writer_killed_mid_batch_and_restarted_loses_nothing()

@@ -1,11 +1,10 @@
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using Persistence.Buses.PubSub;
 using Persistence.Runtime.Bus;
-using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Runtime.Tests;
 using Persistence.Tests.Shared;
+using static Persistence.Buses.Tests.BusTestWriters;
 using static Persistence.Tests.Shared.Eventually;
 
 namespace Persistence.Buses.Tests;
@@ -13,8 +12,6 @@ namespace Persistence.Buses.Tests;
 /// <summary>The unchanged writer loop over Google Pub/Sub, against the real emulator.</summary>
 public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubSubEmulator>
 {
-    private static readonly WriterOptions Fast = new() { MaxBatchMessages = 20, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 5, RetryMaxMilliseconds = 50 };
-
     private static async Task<(string Topic, string Subscription, string Dlq)> NewAsync(PubSubBus bus)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
@@ -24,11 +21,7 @@ public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubS
     }
 
     private static IRunnableWriter Writer(IMessageBus bus, string subscription, string dlq, ScriptedSink sink, long budget = 1 << 20) =>
-        new LoopParts(new WriterIdentity("pubsub-writer", "ONLINE_WRITER"), bus.OpenSource("", subscription), new DeadLetterPublisher(bus.OpenPublisher(dlq)),
-            Fast, new ByteBudget(budget), NullLogger.Instance).Loop(new TextDecoder(), sink);
-
-    private static Task PublishAsync(IMessageBus bus, string topic, IEnumerable<string> payloads) =>
-        bus.OpenPublisher(topic).PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p))).ToList(), default).AsTask();
+        BusTestWriters.Writer(bus, "", subscription, "pubsub-writer", sink, dlq, budget);
 
     [Fact]
     public async Task Poison_messages_reach_the_dlq_with_context_attributes_and_the_rest_are_written()

@@ -22,6 +22,8 @@ public sealed class GcsBulkInsertTests
     {
         public ConcurrentDictionary<(string Bucket, string Name), byte[]> Objects { get; } = new();
         public int FailNext;
+        /// <summary>Answers this many downloads with half the body and then a reset connection.</summary>
+        public int CutNext;
         public int Denied;
         public int TokensIssued;
         public ConcurrentQueue<string> RawTargets { get; } = new();
@@ -43,6 +45,14 @@ public sealed class GcsBulkInsertTests
             var path = raw.Split('?')[0].Split('/');
             if (path.Length != 7 || path[1] != "storage" || path[3] != "b" || path[5] != "o" || !raw.EndsWith("?alt=media", StringComparison.Ordinal)) { context.Response.StatusCode = 400; return; }
             if (!Objects.TryGetValue((Uri.UnescapeDataString(path[4]), Uri.UnescapeDataString(path[6])), out var bytes)) { context.Response.StatusCode = 404; return; }
+            if (Interlocked.Decrement(ref CutNext) >= 0)
+            {
+                context.Response.ContentLength = bytes.Length;
+                await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
             await context.Response.Body.WriteAsync(bytes);
         }
     }
@@ -57,9 +67,38 @@ public sealed class GcsBulkInsertTests
         return (server, ObjectStoreFactory.CreateGcs(options, _ => null));
     }
 
-    private static WriterHarness Writer(TempOfflineStore offline, IObjectStore store) =>
+    private static WriterHarness Writer(TempOfflineStore offline, IObjectStore store, string? spoolDirectory = null) =>
         new(WriterType.OFFLINE_STORE_BULK_INSERT_WRITER, new WriterDependencies(_ => throw new InvalidOperationException(),
-            Offline: offline.Store, ObjectStores: [store], UploadBucket: "gs://team-uploads/"));
+            Offline: offline.Store, ObjectStores: [store], UploadBucket: "gs://team-uploads/", SpoolDirectory: spoolDirectory));
+
+    [Fact]
+    public async Task A_download_cut_halfway_is_retried_and_the_twenty_row_group_object_then_lands_whole_leaving_no_spool_file()
+    {
+        var work = Directory.CreateTempSubdirectory("gcs-bulk-").FullName;
+        var spool = Directory.CreateDirectory(Path.Combine(work, "spool")).FullName;
+        try
+        {
+            var file = await MultiGroupFile.WriteAsync(Path.Combine(work, "big.parquet"), BulkFiles.Schema, groups: 20, rowsPerGroup: 500);
+            var gcs = new FakeGcs { CutNext = 1 };
+            gcs.Objects[("team-uploads", "big.parquet")] = await File.ReadAllBytesAsync(file.Path);
+            var (server, store) = await StartAsync(gcs);
+            await using var _ = server;
+            await using var offline = new TempOfflineStore();
+            await using var writer = Writer(offline, store, spool);
+
+            await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/big.parquet", 10_000));
+            await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+            Assert.Equal(0, writer.Writer.Stats.DeadLettered);
+            Assert.True(gcs.RawTargets.Count(t => t.StartsWith("/storage/", StringComparison.Ordinal)) >= 2, "the cut download was retried");
+            Assert.Equal(10_000, offline.TableRows(BulkFiles.Table));
+            Assert.Empty(Directory.GetFiles(spool));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task A_parquet_object_lands_as_rows_using_the_metadata_servers_token_and_an_escaped_object_name()

@@ -8,9 +8,43 @@ namespace Persistence.Cloud.Tests;
 /// <summary>OFFLINE_STORE_BULK_INSERT_WRITER reading s3:// objects from a real S3-compatible server (s3rver) on loopback.</summary>
 public sealed class S3BulkInsertTests(S3rverFixture s3) : IClassFixture<S3rverFixture>
 {
-    private WriterHarness Writer(TempOfflineStore offline, string uploadBucket = "s3://uploads/") =>
+    private WriterHarness Writer(TempOfflineStore offline, string uploadBucket = "s3://uploads/", string? spoolDirectory = null) =>
         new(WriterType.OFFLINE_STORE_BULK_INSERT_WRITER, new WriterDependencies(_ => throw new InvalidOperationException(),
-            Offline: offline.Store, ObjectStores: [new S3ObjectStore(s3.Client())], UploadBucket: uploadBucket));
+            Offline: offline.Store, ObjectStores: [new S3ObjectStore(s3.Client())], UploadBucket: uploadBucket, SpoolDirectory: spoolDirectory));
+
+    [Fact]
+    public async Task A_twenty_row_group_object_streams_through_a_spool_file_and_lands_whole_and_a_corrupt_tail_loads_nothing()
+    {
+        s3.SkipIfMissing();
+        await using var offline = new TempOfflineStore();
+        var work = Directory.CreateTempSubdirectory("s3-bulk-").FullName;
+        var spool = Directory.CreateDirectory(Path.Combine(work, "spool")).FullName;
+        try
+        {
+            var good = await MultiGroupFile.WriteAsync(Path.Combine(work, "good.parquet"), BulkFiles.Schema, groups: 20, rowsPerGroup: 500);
+            var bad = await MultiGroupFile.WriteAsync(Path.Combine(work, "bad.parquet"), BulkFiles.Schema, groups: 20, rowsPerGroup: 500);
+            await bad.CorruptLastRowGroupAsync();
+            var run = Guid.NewGuid().ToString("N");
+            await s3.PutAsync($"{run}/good.parquet", await File.ReadAllBytesAsync(good.Path));
+            await s3.PutAsync($"{run}/bad.parquet", await File.ReadAllBytesAsync(bad.Path));
+            await using var writer = Writer(offline, spoolDirectory: spool);
+
+            await writer.PublishAsync(BulkFiles.Note($"s3://uploads/{run}/bad.parquet", 10_000));
+            var dead = await writer.NextDeadLetterAsync();
+            Assert.Equal("schema_conflict", dead.ErrorClass);
+            Assert.Contains("row group 20 of 20 is not readable", dead.ErrorMessage);
+            Assert.True(offline.TableRows(BulkFiles.Table) <= 0, "no row of the corrupt file may land");
+
+            await writer.PublishAsync(BulkFiles.Note($"s3://uploads/{run}/good.parquet", 10_000));
+            await Eventually.WaitAsync(() => writer.Input.Acked == 2, "both notifications acknowledged");
+            Assert.Equal(10_000, offline.TableRows(BulkFiles.Table));
+            Assert.Empty(Directory.GetFiles(spool));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task A_parquet_file_in_the_bucket_lands_as_rows_in_the_offline_store()

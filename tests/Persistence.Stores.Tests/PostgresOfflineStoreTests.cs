@@ -1,7 +1,10 @@
+using Google.Protobuf;
 using Npgsql;
 using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
 using Persistence.Sinks.Stores;
+using Persistence.Runtime.Bus;
+using Persistence.Runtime.Pipeline;
 using Persistence.Stores.Postgres;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
@@ -70,6 +73,76 @@ public sealed class PostgresOfflineStoreTests(PostgresFixture fixture) : IClassF
         // observation_id is the primary key and cannot be null: the second row fails inside the transaction.
         await Assert.ThrowsAsync<PostgresException>(() => store.InsertAsync(new TableRows(table, Schema(ValueType.Int), [Row("o1", 1L), Row(null!, 2L)]), default));
         Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task A_file_of_twenty_row_groups_is_copied_chunk_by_chunk_and_lands_completely_once()
+    {
+        fixture.SkipIfMissing();
+        var table = $"feature__bulk_{Guid.NewGuid():N}"[..40];
+        using var directory = new TempDirectory();
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(directory.Path, "big.parquet"), Schema(ValueType.Float), groups: 20, rowsPerGroup: 500);
+        var sink = new BulkInsertSink([new FileObjectStore()], new PostgresOfflineStore(fixture.DataSource), uploadBucket: null, directory.Path);
+
+        Assert.Empty((await sink.WriteAsync([Notification(file, table)], default)).Rejected);
+        Assert.Empty((await sink.WriteAsync([Notification(file, table)], default)).Rejected);
+
+        Assert.Equal(10_000L, await ScalarAsync($"SELECT count(*) FROM {table}"));
+        Assert.Equal(1.5 * 9_999, await ScalarAsync($"SELECT max(value) FROM {table}"));
+        Assert.Equal(["big.parquet"], Directory.GetFiles(directory.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_file_whose_last_row_group_is_corrupt_commits_none_of_the_rows_already_copied()
+    {
+        fixture.SkipIfMissing();
+        var table = $"feature__tail_{Guid.NewGuid():N}"[..40];
+        using var directory = new TempDirectory();
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(directory.Path, "tail.parquet"), Schema(ValueType.Float), groups: 20, rowsPerGroup: 500);
+        await file.CorruptLastRowGroupAsync();
+        var sink = new BulkInsertSink([new FileObjectStore()], new PostgresOfflineStore(fixture.DataSource), uploadBucket: null, directory.Path);
+
+        var rejection = Assert.Single((await sink.WriteAsync([Notification(file, table)], default)).Rejected);
+
+        Assert.Contains("row group 20 of 20 is not readable", rejection.Reason);
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {table}"));
+        Assert.Equal(["tail.parquet"], Directory.GetFiles(directory.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_chunk_stream_that_fails_after_copying_some_chunks_rolls_back_all_of_them()
+    {
+        fixture.SkipIfMissing();
+        var store = new PostgresOfflineStore(fixture.DataSource);
+        var table = $"feature__chunks_{Guid.NewGuid():N}"[..40];
+        await store.EnsureTableAsync(table, Schema(ValueType.Int), default);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.InsertAsync(table, Schema(ValueType.Int), FailingAfterTwoChunks(), default));
+
+        Assert.Equal("third chunk unreadable", error.Message);
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {table}"));
+        // The connection went back to the pool clean: the next load on it works.
+        Assert.Equal(1, await store.InsertAsync(new TableRows(table, Schema(ValueType.Int), [Row("after", 1L)]), default));
+    }
+
+    private static async IAsyncEnumerable<IReadOnlyList<object?[]>> FailingAfterTwoChunks()
+    {
+        yield return [Row("c1", 1L), Row("c2", 2L)];
+        await Task.Yield();
+        yield return [Row("c3", 3L)];
+        throw new InvalidDataException("third chunk unreadable");
+    }
+
+    private static Decoded<BulkInsertNotification> Notification(MultiGroupFile file, string table)
+    {
+        var note = new BulkInsertNotification { ObjectUri = new Uri(file.Path).AbsoluteUri, Table = table, Schema = Schema(ValueType.Float), RowCount = file.Rows };
+        return new Decoded<BulkInsertNotification>(note, new InboundMessage("m-1", note.ToByteArray(), InboundMessage.NoAttributes));
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("pg-bulk-").FullName;
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
     [Fact]

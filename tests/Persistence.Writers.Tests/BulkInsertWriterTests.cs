@@ -2,6 +2,7 @@ using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
 using Persistence.Sinks.Stores;
 using Persistence.Stores.Embedded;
+using Persistence.Tests.Shared;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
 namespace Persistence.Writers.Tests;
@@ -68,4 +69,71 @@ public sealed class BulkInsertWriterTests
         Assert.Equal("unserved_scheme", result.Rejected.Single(r => r.Index == 1).ErrorClass);
         Assert.Contains("cloud prefix", result.Rejected.Single(r => r.Index == 1).Reason);
     }
+
+    [Fact]
+    public async Task A_file_of_twenty_row_groups_lands_completely_and_its_spool_file_is_gone()
+    {
+        await using var temp = new TempDatabase();
+        var spool = Directory.CreateDirectory(Path.Combine(temp.Directory, "spool")).FullName;
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: null, spool);
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(temp.Directory, "big.parquet"), Schema, groups: 20, rowsPerGroup: 500);
+        Assert.Equal(20, file.RowGroups);
+
+        Assert.Empty((await sink.WriteAsync(TestData.Batch(Note(file)), default)).Rejected);
+        Assert.Empty((await sink.WriteAsync(TestData.Batch(Note(file)), default)).Rejected);
+
+        Assert.Equal(10_000, temp.Count("SELECT count(*) FROM feature__user__credit"));
+        Assert.Equal(10_000, temp.Count("SELECT count(DISTINCT observation_id) FROM feature__user__credit"));
+        Assert.Equal(1.5 * 9_999, temp.Scalar("SELECT max(value) FROM feature__user__credit"));
+        Assert.Empty(Directory.GetFiles(spool));
+    }
+
+    [Fact]
+    public async Task A_file_whose_last_row_group_is_corrupt_loads_nothing_and_its_spool_file_is_gone()
+    {
+        await using var temp = new TempDatabase();
+        var spool = Directory.CreateDirectory(Path.Combine(temp.Directory, "spool")).FullName;
+        var store = new DuckDbOfflineStore(temp.Db);
+        var sink = new BulkInsertSink([new FileObjectStore()], store, uploadBucket: null, spool);
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(temp.Directory, "tail.parquet"), Schema, groups: 20, rowsPerGroup: 500);
+        await file.CorruptLastRowGroupAsync();
+
+        var result = await sink.WriteAsync(TestData.Batch(Note(file)), default);
+
+        var rejection = Assert.Single(result.Rejected);
+        Assert.Equal("schema_conflict", rejection.ErrorClass);
+        Assert.Contains("row group 20 of 20 is not readable", rejection.Reason);
+        // The table exists (created before loading) but the nineteen good row groups were rolled back with the bad one.
+        Assert.Equal(0, temp.Count("SELECT count(*) FROM feature__user__credit"));
+        Assert.Empty(Directory.GetFiles(spool));
+    }
+
+    [Fact]
+    public async Task A_declared_row_count_that_the_footer_contradicts_loads_nothing()
+    {
+        await using var temp = new TempDatabase();
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: null, temp.Directory);
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(temp.Directory, "count.parquet"), Schema, groups: 3, rowsPerGroup: 100);
+
+        var result = await sink.WriteAsync(TestData.Batch(Note(file), new BulkInsertNotification(Note(file)) { RowCount = 299 }), default);
+
+        Assert.DoesNotContain(result.Rejected, r => r.Index == 0);
+        Assert.Contains("declares 299 rows but the file holds 300", result.Rejected.Single(r => r.Index == 1).Reason);
+        Assert.Equal(300, temp.Count("SELECT count(*) FROM feature__user__credit"));
+        Assert.Empty(Directory.GetFiles(temp.Directory, BulkInsertSink.SpoolFilePrefix + "*"));
+    }
+
+    [Fact]
+    public async Task A_spool_directory_that_does_not_exist_is_a_retryable_error_naming_the_setting()
+    {
+        await using var temp = new TempDatabase();
+        var sink = new BulkInsertSink([new FileObjectStore()], new DuckDbOfflineStore(temp.Db), uploadBucket: null, Path.Combine(temp.Directory, "absent"));
+        var file = await MultiGroupFile.WriteAsync(Path.Combine(temp.Directory, "x.parquet"), Schema, groups: 1, rowsPerGroup: 10);
+
+        var error = await Assert.ThrowsAsync<IOException>(async () => await sink.WriteAsync(TestData.Batch(Note(file)), default));
+        Assert.Contains("Stores:BulkInsert:SpoolDirectory", error.Message);
+    }
+
+    private static BulkInsertNotification Note(MultiGroupFile file) =>
+        new() { ObjectUri = new Uri(file.Path).AbsoluteUri, Table = "feature__user__credit", Schema = Schema, RowCount = file.Rows };
 }

@@ -57,6 +57,8 @@ public static class SettingNames
         public const string SnowflakeStorageIntegration = "Stores:SnowflakeStorageIntegration";
         /// <summary>File of the embedded DuckDB store (fallback stores, the mirror's outcome log); must be writable.</summary>
         public const string EmbeddedPath = "Stores:Embedded:Path";
+        /// <summary>Where the bulk insert writer spools objects while loading them (default: the directory of <see cref="EmbeddedPath"/>); needs room for the largest file.</summary>
+        public const string BulkInsertSpoolDirectory = "Stores:BulkInsert:SpoolDirectory";
         // Object stores the bulk insert writer reads (s3://, gs://); credentials come from IRSA / Workload Identity.
         public const string S3Region = "Stores:S3:Region";
         public const string S3ServiceUrl = "Stores:S3:ServiceUrl";

@@ -29,6 +29,14 @@ public sealed class DuckDbDatabase : IAsyncDisposable
         finally { _gate.Release(); }
     }
 
+    /// <summary>Holds the connection for asynchronous work (e.g. a transaction fed by a stream of chunks).</summary>
+    public async Task<T> UseStreamingAsync<T>(Func<DuckDBConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { return await work(_connection).ConfigureAwait(false); }
+        finally { _gate.Release(); }
+    }
+
     public Task UseAsync(Action<DuckDBConnection> work, CancellationToken cancellationToken) =>
         UseAsync(c => { work(c); return 0; }, cancellationToken);
 
@@ -72,12 +80,40 @@ public sealed class DuckDbDatabase : IAsyncDisposable
     public static long StageAndInsert(DuckDBConnection connection, string table, IEnumerable<object?[]> rows, Func<string, string> insertFromStage, string columns = "*")
     {
         using var transaction = connection.BeginTransaction();
+        var stage = CreateStage(connection, table, columns);
+        Append(connection, stage, rows);
+        var inserted = InsertFromStage(connection, stage, insertFromStage);
+        transaction.Commit();
+        return inserted;
+    }
+
+    /// <summary>
+    /// <see cref="StageAndInsert"/> for rows arriving in chunks: each chunk is appended to the stage as it
+    /// comes, and the whole stream commits (or, when enumerating it throws, rolls back) as one transaction.
+    /// </summary>
+    public static async Task<long> StageAndInsertAsync(DuckDBConnection connection, string table, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks,
+        Func<string, string> insertFromStage, string columns, CancellationToken cancellationToken)
+    {
+        using var transaction = connection.BeginTransaction();
+        var stage = CreateStage(connection, table, columns);
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+            Append(connection, stage, chunk);
+        var inserted = InsertFromStage(connection, stage, insertFromStage);
+        transaction.Commit();
+        return inserted;
+    }
+
+    private static string CreateStage(DuckDBConnection connection, string table, string columns)
+    {
         var stage = $"stage_{table}";
         Execute(connection, $"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {columns} FROM {table} LIMIT 0");
-        Append(connection, stage, rows);
+        return stage;
+    }
+
+    private static long InsertFromStage(DuckDBConnection connection, string stage, Func<string, string> insertFromStage)
+    {
         long inserted = Execute(connection, insertFromStage(stage));
         Execute(connection, $"DROP TABLE {stage}");
-        transaction.Commit();
         return inserted;
     }
 

@@ -5,21 +5,27 @@ using Persistence.Sinks.Stores;
 
 namespace Persistence.Stores.Embedded;
 
-/// <summary>Offline store tables in DuckDB. Inserts stage rows and add only those whose idempotency key is new.</summary>
+/// <summary>
+/// Offline store tables in DuckDB. Inserts stage rows (chunk by chunk, in one transaction) and add only those
+/// whose idempotency key is new.
+/// </summary>
 public sealed class DuckDbOfflineStore(DuckDbDatabase db) : IOfflineStore
 {
     public Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken) =>
         db.UseAsync(c => Ensure(c, table, schema), cancellationToken);
 
     public Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
-        db.UseAsync(c =>
+        InsertAsync(rows.Table, rows.Schema, RowChunks.Single(rows.Rows), cancellationToken);
+
+    public Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken) =>
+        db.UseStreamingAsync(c =>
         {
-            Ensure(c, rows.Table, rows.Schema);
-            var columns = ColumnList(rows.Schema);
+            Ensure(c, table, schema);
+            var columns = ColumnList(schema);
             // DISTINCT ON: a batch may carry the same observation twice (a redelivery inside one batch).
-            return DuckDbDatabase.StageAndInsert(c, rows.Table, rows.Rows, stage => string.IsNullOrEmpty(rows.Schema.IdempotencyColumn)
-                ? $"INSERT INTO {rows.Table} ({columns}) SELECT * FROM {stage}"
-                : $"INSERT OR IGNORE INTO {rows.Table} ({columns}) SELECT DISTINCT ON ({rows.Schema.IdempotencyColumn}) * FROM {stage}", columns);
+            return DuckDbDatabase.StageAndInsertAsync(c, table, chunks, stage => string.IsNullOrEmpty(schema.IdempotencyColumn)
+                ? $"INSERT INTO {table} ({columns}) SELECT * FROM {stage}"
+                : $"INSERT OR IGNORE INTO {table} ({columns}) SELECT DISTINCT ON ({schema.IdempotencyColumn}) * FROM {stage}", columns, cancellationToken);
         }, cancellationToken);
 
     private static void Ensure(DuckDBConnection c, string table, TableSchema schema)

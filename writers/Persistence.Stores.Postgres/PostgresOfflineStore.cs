@@ -18,37 +18,46 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
         await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken)
+    public Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
+        InsertAsync(rows.Table, rows.Schema, RowChunks.Single(rows.Rows), cancellationToken);
+
+    public async Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(connection, rows.Table, rows.Schema, cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var target = PostgresColumns.Quote(rows.Table);
-        var columns = string.Join(", ", rows.Schema.Columns.Select(c => PostgresColumns.Quote(c.Name)));
+        var target = PostgresColumns.Quote(table);
+        var columns = string.Join(", ", schema.Columns.Select(c => PostgresColumns.Quote(c.Name)));
         await ExecuteAsync(connection, $"CREATE TEMP TABLE stage (LIKE {target}) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
 
-        await using (var copy = await connection.BeginBinaryImportAsync($"COPY stage ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
-        {
-            var types = rows.Schema.Columns.Select(PostgresColumns.CopyType).ToArray();
-            foreach (var row in rows.Rows)
-            {
-                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                for (var c = 0; c < types.Length; c++)
-                {
-                    if (row[c] is null) await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-                    else await copy.WriteAsync(row[c], types[c], cancellationToken).ConfigureAwait(false);
-                }
-            }
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        // One COPY per chunk: the server holds the staged rows, the writer only the chunk in hand. A chunk that
+        // fails to arrive (corrupt file, row count check) throws here and the transaction rolls back unstaged.
+        var types = schema.Columns.Select(PostgresColumns.CopyType).ToArray();
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+            await CopyAsync(connection, columns, types, chunk, cancellationToken).ConfigureAwait(false);
 
-        var key = rows.Schema.IdempotencyColumn;
+        var key = schema.IdempotencyColumn;
         var insert = string.IsNullOrEmpty(key)
             ? $"INSERT INTO {target} ({columns}) SELECT {columns} FROM stage"
             : $"INSERT INTO {target} ({columns}) SELECT DISTINCT ON ({PostgresColumns.Quote(key)}) {columns} FROM stage ON CONFLICT ({PostgresColumns.Quote(key)}) DO NOTHING";
         var inserted = await ExecuteAsync(connection, insert, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return inserted;
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string columns, NpgsqlTypes.NpgsqlDbType[] types, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync($"COPY stage ({columns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            for (var c = 0; c < types.Length; c++)
+            {
+                if (row[c] is null) await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                else await copy.WriteAsync(row[c], types[c], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task EnsureAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)

@@ -14,51 +14,37 @@ public static class ParquetCodec
 {
     public static async Task<byte[]> EncodeAsync(TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken = default)
     {
-        var fields = schema.Columns.Select(ToField).ToArray();
         using var buffer = new MemoryStream();
-        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), buffer, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await EncodeAsync(buffer, schema, [rows], cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes one parquet file to <paramref name="destination"/> with one row group per element of <paramref name="rowGroups"/>.</summary>
+    public static async Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default)
+    {
+        var fields = schema.Columns.Select(ToField).ToArray();
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), destination, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var rows in rowGroups)
         {
             using var group = writer.CreateRowGroup();
             for (var c = 0; c < fields.Length; c++)
                 await WriteColumnAsync(group, fields[c], schema.Columns[c].Type, rows, c, cancellationToken).ConfigureAwait(false);
         }
-        return buffer.ToArray();
     }
 
     /// <summary>Decodes all rows; throws <see cref="SchemaConflictException"/> when the file does not match <paramref name="expected"/>.</summary>
+    /// <remarks>For small payloads (streaming inserts); files go through <see cref="ParquetRowGroups"/> a row group at a time.</remarks>
     public static async Task<List<object?[]>> DecodeAsync(ReadOnlyMemory<byte> parquet, string table, TableSchema expected, CancellationToken cancellationToken = default)
     {
         using var stream = new MemoryStream(parquet.ToArray(), writable: false);
-        ParquetReader reader;
-        try
-        {
-            reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException)
-        {
-            throw new SchemaConflictException($"table {table}: payload is not a readable parquet file ({e.Message})");
-        }
-        await using var _ = reader.ConfigureAwait(false);
-        var fields = MatchSchema(reader.Schema, table, expected);
+        await using var groups = await ParquetRowGroups.OpenAsync(stream, table, expected, cancellationToken).ConfigureAwait(false);
         var rows = new List<object?[]>();
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            using var group = reader.OpenRowGroupReader(g);
-            var count = checked((int)group.RowCount);
-            var columns = new object?[fields.Length][];
-            for (var c = 0; c < fields.Length; c++)
-                columns[c] = await ReadColumnAsync(group, fields[c], expected.Columns[c].Type, count, cancellationToken).ConfigureAwait(false);
-            for (var r = 0; r < count; r++)
-            {
-                var row = new object?[fields.Length];
-                for (var c = 0; c < fields.Length; c++) row[c] = columns[c][r];
-                rows.Add(row);
-            }
-        }
+        await foreach (var chunk in groups.ReadAsync(cancellationToken).ConfigureAwait(false))
+            rows.AddRange(chunk);
         return rows;
     }
 
-    private static DataField[] MatchSchema(ParquetSchema actual, string table, TableSchema expected)
+    internal static DataField[] MatchSchema(ParquetSchema actual, string table, TableSchema expected)
     {
         var byName = actual.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
         var fields = new DataField[expected.Columns.Count];
@@ -110,7 +96,7 @@ public static class ParquetCodec
         }
     }
 
-    private static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, DataField field, ValueType type, int count, CancellationToken ct)
+    internal static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, DataField field, ValueType type, int count, CancellationToken ct)
     {
         switch (type)
         {

@@ -13,4 +13,5 @@ public sealed record WriterDependencies(
     IQueryMirrorTarget? Mirror = null,
     IReadOnlyList<IObjectStore>? ObjectStores = null,
     string? UploadBucket = null,
-    TimeProvider? Clock = null);
+    TimeProvider? Clock = null,
+    string? SpoolDirectory = null);

@@ -5,6 +5,9 @@ public sealed class FileObjectStore : IObjectStore
 {
     public IReadOnlyCollection<string> Schemes { get; } = ["file"];
 
-    public Task<byte[]> ReadAllBytesAsync(Uri uri, CancellationToken cancellationToken) =>
-        File.ReadAllBytesAsync(uri.LocalPath, cancellationToken);
+    public async Task CopyToAsync(Uri uri, Stream destination, CancellationToken cancellationToken)
+    {
+        await using var source = new FileStream(uri.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, useAsync: true);
+        await source.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -30,7 +30,26 @@ public interface IOfflineStore
     Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken);
 
     /// <summary>Inserts rows in one transaction, skipping rows whose idempotency column is already present. Returns rows inserted.</summary>
+    /// <remarks>Implementations pass a single chunk to the chunked overload, so both share one code path.</remarks>
     Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts every chunk in ONE transaction, consuming them one at a time so only one chunk need be in
+    /// memory. If enumerating a chunk throws (a corrupt tail, a row count check), nothing is committed.
+    /// Returns rows inserted (rows whose idempotency column is already present are skipped).
+    /// </summary>
+    Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken);
+}
+
+/// <summary>Helpers for <see cref="IOfflineStore"/> implementations.</summary>
+public static class RowChunks
+{
+    /// <summary>One batch of rows as a one-chunk stream, for the single-batch insert.</summary>
+    public static async IAsyncEnumerable<IReadOnlyList<object?[]>> Single(IReadOnlyList<object?[]> rows)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return rows;
+    }
 }
 
 /// <summary>A table exists with a schema the message cannot be written into. Permanent for that message.</summary>
@@ -62,6 +81,10 @@ public interface IObjectStore
     /// <summary>URI schemes served, e.g. "file", "s3", "gs".</summary>
     IReadOnlyCollection<string> Schemes { get; }
 
-    /// <summary>Reads a whole object. Throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
-    Task<byte[]> ReadAllBytesAsync(Uri uri, CancellationToken cancellationToken);
+    /// <summary>
+    /// Copies an object into <paramref name="destination"/> as it downloads, never holding it whole in memory.
+    /// Throws <see cref="FileNotFoundException"/> when it does not exist, <see cref="Persistence.Runtime.Pipeline.PermanentWriteException"/>
+    /// when access is denied, and anything else (network) for the writer loop to retry.
+    /// </summary>
+    Task CopyToAsync(Uri uri, Stream destination, CancellationToken cancellationToken);
 }

@@ -15,7 +15,7 @@ public sealed class GcsObjectStore(HttpClient http, Uri endpoint, IGcsTokenSourc
 {
     public IReadOnlyCollection<string> Schemes { get; } = ["gs"];
 
-    public async Task<byte[]> ReadAllBytesAsync(Uri uri, CancellationToken cancellationToken)
+    public async Task CopyToAsync(Uri uri, Stream destination, CancellationToken cancellationToken)
     {
         var location = ObjectLocation.Parse(uri);
         var url = new Uri($"{endpoint.AbsoluteUri.TrimEnd('/')}/storage/v1/b/{Uri.EscapeDataString(location.Bucket)}/o/{Uri.EscapeDataString(location.Key)}?alt=media");
@@ -25,7 +25,8 @@ public sealed class GcsObjectStore(HttpClient http, Uri endpoint, IGcsTokenSourc
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                    await response.Content.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+                    return;
                 case HttpStatusCode.NotFound:
                     throw new FileNotFoundException($"object {location} does not exist", location.ToString());
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when attempt == 1:

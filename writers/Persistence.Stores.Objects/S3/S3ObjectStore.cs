@@ -16,16 +16,13 @@ public sealed class S3ObjectStore(IAmazonS3 client) : IObjectStore
 {
     public IReadOnlyCollection<string> Schemes { get; } = ["s3"];
 
-    public async Task<byte[]> ReadAllBytesAsync(Uri uri, CancellationToken cancellationToken)
+    public async Task CopyToAsync(Uri uri, Stream destination, CancellationToken cancellationToken)
     {
         var location = ObjectLocation.Parse(uri);
         try
         {
             using var response = await client.GetObjectAsync(location.Bucket, location.Key, cancellationToken).ConfigureAwait(false);
-            var length = response.ContentLength;
-            using var buffer = length is > 0 and <= int.MaxValue ? new MemoryStream((int)length) : new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            return buffer.ToArray();
+            await response.ResponseStream.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode is "NoSuchKey" or "NoSuchBucket")
         {

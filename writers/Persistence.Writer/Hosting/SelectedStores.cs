@@ -54,6 +54,9 @@ public sealed class SelectedStores : IAsyncDisposable
     /// <summary>The DuckDB file for whatever has no real store configured (and the mirror's outcome log).</summary>
     public string EmbeddedPath { get; }
 
+    /// <summary>Where the bulk insert writer spools objects (Stores:BulkInsert:SpoolDirectory); null means beside <see cref="EmbeddedPath"/>.</summary>
+    public string? SpoolDirectory { get; init; }
+
     /// <summary>Prefix put before every Redis key this selection writes; empty in `run`, a per-run namespace in `local`.</summary>
     public string RedisKeyPrefix { get; }
 
@@ -85,7 +88,9 @@ public sealed class SelectedStores : IAsyncDisposable
         IQueryMirrorTarget mirrorTarget = Mirror is null
             ? new DuckDbMirrorLog(embedded)
             : new HttpQueryMirrorTarget(HttpQueryMirrorTarget.CreateHttpClient(Mirror), Mirror, new DuckDbMirrorOutcomeLog(embedded), NullLogger.Instance);
-        return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, mirrorTarget, objects, UploadBucket);
+        // The embedded file's directory is a writable emptyDir in rendered Deployments: spool there unless told otherwise.
+        var spool = SpoolDirectory ?? Path.GetDirectoryName(Path.GetFullPath(EmbeddedPath));
+        return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, mirrorTarget, objects, UploadBucket, SpoolDirectory: spool);
     }
 
     public async ValueTask DisposeAsync()

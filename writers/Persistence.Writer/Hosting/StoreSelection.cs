@@ -50,7 +50,13 @@ public static class StoreSelection
         var servesS3 = IsCloud(cloud, "AWS") || IsBucket(uploadBucket, "s3://") || !string.IsNullOrEmpty(s3.ServiceUrl);
         var servesGcs = IsCloud(cloud, "GCP") || IsBucket(uploadBucket, "gs://") || !string.IsNullOrEmpty(gcs.Endpoint);
         var embeddedPath = configuration[SettingNames.Stores.EmbeddedPath] ?? "persistence.duckdb";
-        return new SelectedStores(redis, postgres, servesS3 ? s3 : null, servesGcs ? gcs : null, mirrors, uploadBucket, embeddedPath, redisKeyPrefix);
+        var spoolDirectory = configuration[SettingNames.Stores.BulkInsertSpoolDirectory];
+        if (!string.IsNullOrWhiteSpace(spoolDirectory) && !Directory.Exists(spoolDirectory))
+            problems.Add($"{SettingNames.Stores.BulkInsertSpoolDirectory} names {spoolDirectory}, which does not exist; mount a writable volume there or unset it to spool beside {SettingNames.Stores.EmbeddedPath}");
+        return new SelectedStores(redis, postgres, servesS3 ? s3 : null, servesGcs ? gcs : null, mirrors, uploadBucket, embeddedPath, redisKeyPrefix)
+        {
+            SpoolDirectory = string.IsNullOrWhiteSpace(spoolDirectory) ? null : spoolDirectory,
+        };
     }
 
     /// <summary>The debugging guide's wrong-prefix pitfall: s3:// belongs to AWS, gs:// to GCP.</summary>

@@ -152,4 +152,32 @@ public class DeploymentTests
         Assert.Equal("europe-west4-docker.pkg.dev/acme-features-prod/persistence/persistence-writer:1.4.2", images[4]);
         Assert.All(images.Where((_, i) => i != 4), image => Assert.Equal(state.Image.Reference, image));
     }
+
+    [Theory]
+    [InlineData("dev", null, "10Gi")]
+    [InlineData("prod", "40Gi", "40Gi")]
+    public void The_bulk_insert_writer_spools_to_a_disk_sized_for_its_largest_file(string stack, string? configured, string expected)
+    {
+        var state = DesiredStacks.Of(stack, v =>
+        {
+            if (configured is not null) v.Set($"writers[{BulkWriterIndex(stack)}].spoolSize", configured);
+        });
+        foreach (var d in state.Kubernetes.Deployments)
+        {
+            var spool = d.Spec.Template.Spec.Volumes.SingleOrDefault(v => v.Name == "spool");
+            if (Container(d).Args[2] != nameof(WriterType.OFFLINE_STORE_BULK_INSERT_WRITER))
+            {
+                Assert.Null(spool);
+                Assert.False(Env(d).ContainsKey("Stores__BulkInsert__SpoolDirectory"));
+                continue;
+            }
+            Assert.Equal(expected, spool!.EmptyDir.SizeLimit.ToString());
+            Assert.Equal(expected, Container(d).Resources.Requests["ephemeral-storage"].ToString());
+            var mount = Assert.Single(Container(d).VolumeMounts, m => m.Name == "spool");
+            Assert.Equal(mount.MountPath, Env(d)["Stores__BulkInsert__SpoolDirectory"].Value);
+        }
+    }
+
+    private static int BulkWriterIndex(string stack) =>
+        DesiredStacks.Config(stack).Writers.Select((w, i) => (w, i)).Single(x => x.w.Type == WriterType.OFFLINE_STORE_BULK_INSERT_WRITER).i;
 }

@@ -314,4 +314,16 @@ public class ValidationTests
         Assert.Equal(3, report.Errors.Count());
         report.Single(Severity.Warning, "persistence:writers[1].request.memory");
     }
+
+    [Fact]
+    public void A_spool_size_must_be_a_quantity_and_only_the_bulk_insert_writer_has_one()
+    {
+        var report = Validate("dev", v =>
+        {
+            v.Set("writers[3].spoolSize", "20GB");
+            v.Set("writers[0].spoolSize", "5Gi");
+        });
+        Assert.Contains("is not a Kubernetes disk quantity", report.Single(Severity.Error, "persistence:writers[3].spoolSize").Message);
+        Assert.Contains("ONLINE_WRITER ignores it", report.Single(Severity.Warning, "persistence:writers[0].spoolSize").Message);
+    }
 }

@@ -20,6 +20,14 @@ public sealed record WriterConfig
 
     /// <summary>KEDA autoscaling; null means a fixed <see cref="Replicas"/>.</summary>
     public ScalingConfig? Scaling { get; init; }
+
+    /// <summary>
+    /// OFFLINE_STORE_BULK_INSERT_WRITER only: local disk for spooling the object being loaded (an emptyDir and an
+    /// ephemeral-storage request of this size), so it must hold the largest parquet file. Default <see cref="DefaultSpoolSize"/>.
+    /// </summary>
+    public string? SpoolSize { get; init; }
+
+    public const string DefaultSpoolSize = "10Gi";
 }
 
 /// <summary>Kubernetes quantities as written ("500m", "1", "512Mi", "2Gi"); validation parses them.</summary>

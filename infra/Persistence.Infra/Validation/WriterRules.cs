@@ -28,7 +28,18 @@ internal static class WriterRules
                 yield return Error($"{path}.replicas", $"must be 0 or more, got {w.Replicas}", "1");
 
             foreach (var p in Resources(w, path)) yield return p;
+            if (Spool(w, path) is { } spool) yield return spool;
         }
+    }
+
+    /// <summary>The bulk insert writer spools each object to disk: the size must parse, and only that writer has a spool.</summary>
+    private static ConfigProblem? Spool(WriterConfig w, string path)
+    {
+        if (w.SpoolSize is not { } size) return null;
+        if (w.Type != Contracts.WriterType.OFFLINE_STORE_BULK_INSERT_WRITER)
+            return Warning($"{path}.spoolSize", $"only OFFLINE_STORE_BULK_INSERT_WRITER spools objects to disk; {w.Type} ignores it", $"pulumi config rm --path '{path}.spoolSize'");
+        Parse(size, $"{path}.spoolSize", "disk", out var problem);
+        return problem;
     }
 
     private static IEnumerable<ConfigProblem> Resources(WriterConfig w, string path)
@@ -59,9 +70,9 @@ internal static class WriterRules
         problem = null;
         if (Quantities.TryParse(text, out var value) && value > 0) return value;
         problem = Quantities.TryParse(text, out _)
-            ? Error(path, $"{kind} must be above zero, got \"{text}\"", kind == "cpu" ? "e.g. 500m or 1" : "e.g. 512Mi or 2Gi")
+            ? Error(path, $"{kind} must be above zero, got \"{text}\"", kind == "cpu" ? "e.g. 500m or 1" : "e.g. 512Mi or 20Gi")
             : Error(path, $"\"{text}\" is not a Kubernetes {kind} quantity",
-                kind == "cpu" ? "write cores (1, 0.5) or millicores (500m)" : "write bytes with a binary suffix, e.g. 512Mi or 2Gi (not 2GB or 2 Gi)");
+                kind == "cpu" ? "write cores (1, 0.5) or millicores (500m)" : "write bytes with a binary suffix, e.g. 512Mi or 20Gi (not 2GB or 2 Gi)");
         return null;
     }
 

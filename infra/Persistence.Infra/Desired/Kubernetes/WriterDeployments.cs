@@ -27,6 +27,16 @@ public static class WriterDeployments
             // The embedded store file (fallback stores and the mirror's outcome log) needs a writable place.
             Models.EmptyDir("data", "1Gi"),
         };
+        var requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Request.Cpu), ["memory"] = new(writer.Request.Memory) };
+        if (writer.Type == Contracts.WriterType.OFFLINE_STORE_BULK_INSERT_WRITER)
+        {
+            // Objects are spooled to disk, not memory: the volume must hold the largest file, and the scheduler
+            // must know the pod needs that much local disk (or the kubelet evicts it mid-load).
+            var spool = writer.SpoolSize ?? WriterConfig.DefaultSpoolSize;
+            mounts.Add(Models.Mount(WriterEnvironment.SpoolPath, "spool"));
+            volumes.Add(Models.EmptyDir("spool", spool));
+            requests["ephemeral-storage"] = new ResourceQuantity(spool);
+        }
         if (credentials.KafkaSasl)
         {
             mounts.Add(Models.Mount(Credentials.KafkaMountPath, "kafka-sasl", readOnly: true));
@@ -48,7 +58,7 @@ public static class WriterDeployments
             Ports = [new V1ContainerPort { ContainerPort = WriterEnvironment.HealthPortNumber, Name = "health", Protocol = "TCP" }],
             Resources = new V1ResourceRequirements
             {
-                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Request.Cpu), ["memory"] = new(writer.Request.Memory) },
+                Requests = requests,
                 Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Limit.Cpu), ["memory"] = new(writer.Limit.Memory) },
             },
             LivenessProbe = new V1Probe { HttpGet = Get("/healthz"), InitialDelaySeconds = 10, PeriodSeconds = 10, FailureThreshold = 3, TimeoutSeconds = 2 },

@@ -18,6 +18,9 @@ public static class WriterEnvironment
     public const int DrainTimeout = 25;
     public const string DataPath = "/var/lib/persistence";
 
+    /// <summary>Where the bulk insert writer spools the object it loads (its own emptyDir, sized by spoolSize).</summary>
+    public const string SpoolPath = "/var/lib/persistence-spool";
+
     public static List<V1EnvVar> For(WriterConfig writer, StackConfig config, Credentials credentials)
     {
         var bus = config.Bus;
@@ -71,6 +74,7 @@ public static class WriterEnvironment
         }
         if (writer.Type == WriterType.OFFLINE_STORE_BULK_INSERT_WRITER)
         {
+            Set(SettingNames.Stores.BulkInsertSpoolDirectory, SpoolPath);
             Set(SettingNames.Stores.UploadBucket, stores.UploadBucket);
             Set(SettingNames.Stores.SnowflakeStorageIntegration, stores.SnowflakeStorageIntegration);
             if (config.Cloud == CloudProvider.Aws) Set(SettingNames.Stores.S3Region, AwsNames.Region(config));

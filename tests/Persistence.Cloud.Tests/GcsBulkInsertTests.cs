@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Persistence.Contracts;
 using Persistence.Sinks.Registry;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Objects;
 using Persistence.Stores.Objects.Gcs;
 

@@ -9,7 +9,7 @@ using Persistence.Contracts;
 using Persistence.Contracts.V1;
 using Persistence.Sinks;
 using Persistence.Sinks.Registry;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Http.Mirror;
 
 namespace Persistence.Cloud.Tests;

@@ -1,3 +1,4 @@
+using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
 

@@ -1,8 +1,9 @@
+using Persistence.Stores.Objects;
 using Google.Protobuf;
 using Npgsql;
 using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
 using Persistence.Stores.Postgres;

@@ -1,7 +1,7 @@
 using Persistence.Contracts.V1;
 using Persistence.Sinks;
 using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Redis;
 using StackExchange.Redis;
 

@@ -9,7 +9,7 @@ using Persistence.Runtime.Pipeline;
 using Persistence.Sinks;
 using Persistence.Sinks.Online;
 using Persistence.Sinks.Registry;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Postgres;
 using Persistence.Stores.Redis;
 using ValueType = Persistence.Contracts.V1.ValueType;

@@ -1,6 +1,7 @@
+using Persistence.Stores.Objects;
 using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Embedded;
 using Persistence.Tests.Shared;
 using ValueType = Persistence.Contracts.V1.ValueType;

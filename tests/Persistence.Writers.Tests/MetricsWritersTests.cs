@@ -1,3 +1,4 @@
+using Persistence.Stores;
 using Persistence.Contracts.V1;
 using Persistence.Sinks;
 using Persistence.Sinks.Metrics;

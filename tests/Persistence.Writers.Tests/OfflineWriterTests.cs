@@ -1,3 +1,4 @@
+using Persistence.Stores;
 using Persistence.Contracts.V1;
 using Persistence.Runtime.Pipeline;
 using Persistence.Sinks;

@@ -1,3 +1,4 @@
+using Persistence.Stores;
 using Microsoft.Extensions.Time.Testing;
 using Persistence.Contracts.V1;
 using Persistence.Sinks;

@@ -1,6 +1,6 @@
 using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
 namespace Persistence.Writers.Tests;

@@ -1,3 +1,4 @@
+using Persistence.Stores;
 using Google.Protobuf;
 using Persistence.Contracts.V1;
 using Persistence.Runtime.Bus;

@@ -1,6 +1,5 @@
 using Google.Protobuf;
-using Persistence.Sinks;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Stores.Embedded;
 

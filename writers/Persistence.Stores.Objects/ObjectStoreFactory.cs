@@ -1,4 +1,4 @@
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Objects.Gcs;
 using Persistence.Stores.Objects.S3;
 

@@ -1,5 +1,5 @@
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
 namespace Persistence.Stores.Postgres;

@@ -1,7 +1,6 @@
 using Npgsql;
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Stores.Postgres;
 

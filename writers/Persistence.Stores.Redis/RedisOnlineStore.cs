@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using StackExchange.Redis;
 
 namespace Persistence.Stores.Redis;

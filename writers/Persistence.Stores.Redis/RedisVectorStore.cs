@@ -1,6 +1,5 @@
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Offline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using StackExchange.Redis;
 
 namespace Persistence.Stores.Redis;

@@ -3,11 +3,3 @@ namespace Persistence.Runtime.Pipeline;
 /// <summary>A message that cannot be decoded or is structurally invalid. It goes to the dead-letter queue.</summary>
 public sealed class MessageDecodeException(string reason, Exception? inner = null)
     : Exception(reason, inner);
-
-/// <summary>
-/// Thrown by a sink for a batch that can never be written as it is (for example a schema the store
-/// rejects). The runtime then writes the batch's messages one at a time to isolate the bad ones.
-/// Any other exception from a sink is transient: retried with backoff, never dead-lettered.
-/// </summary>
-public sealed class PermanentWriteException(string reason, Exception? inner = null)
-    : Exception(reason, inner);

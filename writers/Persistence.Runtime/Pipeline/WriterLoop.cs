@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Diagnostics;
 using Persistence.Runtime.Options;

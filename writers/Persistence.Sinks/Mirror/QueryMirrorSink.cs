@@ -1,6 +1,6 @@
 using Persistence.Contracts.V1;
 using Persistence.Runtime.Pipeline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Sinks.Mirror;
 

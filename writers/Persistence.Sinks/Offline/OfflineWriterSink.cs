@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Persistence.Contracts.V1;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Sinks.Offline;
 

@@ -1,7 +1,7 @@
 using Parquet;
 using Parquet.Schema;
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
 namespace Persistence.Sinks.Offline;
@@ -122,25 +122,5 @@ public static class ParquetCodec
         var values = new T?[count];
         await group.ReadAsync(field, values.AsMemory(), null, ct).ConfigureAwait(false);
         return values.Select(v => v.HasValue ? (object?)v.Value : null).ToArray();
-    }
-}
-
-/// <summary>FLOAT32 little-endian packing: the blob layout vector indexes (and our parquet) use.</summary>
-public static class VectorBytes
-{
-    public static byte[] Encode(ReadOnlySpan<float> values)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        return bytes;
-    }
-
-    public static float[] Decode(ReadOnlySpan<byte> bytes)
-    {
-        var values = new float[bytes.Length / sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
-            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
-        return values;
     }
 }

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Schema;
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Sinks.Offline;
 

@@ -1,5 +1,5 @@
 using Persistence.Runtime.Bus;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Sinks.Registry;
 

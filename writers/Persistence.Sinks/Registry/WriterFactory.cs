@@ -5,7 +5,7 @@ using Persistence.Sinks.Metrics;
 using Persistence.Sinks.Mirror;
 using Persistence.Sinks.Offline;
 using Persistence.Sinks.Online;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Sinks.Vectors;
 
 namespace Persistence.Sinks.Registry;
@@ -25,7 +25,7 @@ public static class WriterFactory
         WriterType.ONLINE_WRITER => parts.Loop(QueryResults, new OnlineWriterSink(Need(deps.Online, type, "an online store"), deps.Clock ?? TimeProvider.System)),
         WriterType.OFFLINE_WRITER => parts.Loop(QueryResults, new OfflineWriterSink(Need(deps.Offline, type, "an offline store"), deps.OpenPublisher(NeedTopic(outputTopic, type)))),
         WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER => parts.Loop(StreamingInserts, new StreamingInsertSink(Need(deps.Offline, type, "an offline store"))),
-        WriterType.OFFLINE_STORE_BULK_INSERT_WRITER => parts.Loop(BulkInserts, new BulkInsertSink(deps.ObjectStores ?? [new FileObjectStore()], Need(deps.Offline, type, "an offline store"), deps.UploadBucket, deps.SpoolDirectory)),
+        WriterType.OFFLINE_STORE_BULK_INSERT_WRITER => parts.Loop(BulkInserts, new BulkInsertSink(Need(deps.ObjectStores, type, "object stores (file://, s3://, gs://)"), Need(deps.Offline, type, "an offline store"), deps.UploadBucket, deps.SpoolDirectory)),
         WriterType.METRICS_WRITER => parts.Loop(QueryResults, new MetricsWriterSink(deps.OpenPublisher(NeedTopic(outputTopic, type)))),
         WriterType.METRICS_BUS_WRITER => parts.Loop(MetricsBatches, new MetricsBusWriterSink(Need(deps.Metrics, type, "a metrics store"))),
         WriterType.QUERY_MIRROR_CONSUMER => parts.Loop(QueryLogEntries, new QueryMirrorSink(Need(deps.Mirror, type, "a mirror target"))),

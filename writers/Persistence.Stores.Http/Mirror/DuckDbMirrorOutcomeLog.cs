@@ -1,5 +1,5 @@
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Embedded;
 
 namespace Persistence.Stores.Http.Mirror;

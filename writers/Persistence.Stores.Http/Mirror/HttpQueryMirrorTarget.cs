@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Persistence.Contracts.V1;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 
 namespace Persistence.Stores.Http.Mirror;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Persistence.Runtime.Pipeline;
-using Persistence.Sinks.Stores;
+using Persistence.Contracts;
+using Persistence.Stores;
 
 namespace Persistence.Stores.Objects.Gcs;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
-using Persistence.Runtime.Pipeline;
-using Persistence.Sinks.Stores;
+using Persistence.Contracts;
+using Persistence.Stores;
 
 namespace Persistence.Stores.Objects.S3;
 

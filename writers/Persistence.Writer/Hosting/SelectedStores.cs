@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Persistence.Runtime.Bus;
 using Persistence.Sinks.Registry;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Embedded;
 using Persistence.Stores.Http.Mirror;
 using Persistence.Stores.Objects;

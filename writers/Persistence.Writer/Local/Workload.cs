@@ -1,3 +1,4 @@
+using Persistence.Stores;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Persistence.Contracts;

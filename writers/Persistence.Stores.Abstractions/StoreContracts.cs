@@ -1,13 +1,13 @@
 using Persistence.Contracts.V1;
 
-namespace Persistence.Sinks.Stores;
+namespace Persistence.Stores;
 
 // The store interfaces the sinks write through. Embedded (DuckDB) implementations serve `local` and
 // tests; Redis and PostgreSQL implementations serve clusters. Every write must be idempotent:
 // the runtime redelivers whatever it could not acknowledge.
 
 /// <summary>One feature value of one entity, for the online store.</summary>
-/// <param name="Key">Store key; see <see cref="Online.OnlineKeys"/>.</param>
+/// <param name="Key">Store key; see the online writer sink's OnlineKeys.</param>
 /// <param name="Ttl">Freshness left at write time: stores with relative expiry (Redis EXPIRE) use it.</param>
 public sealed record OnlineValue(string Key, string FeatureFqn, Value Value, DateTimeOffset ObservedAt, TimeSpan Ttl)
 {
@@ -83,7 +83,7 @@ public interface IObjectStore
 
     /// <summary>
     /// Copies an object into <paramref name="destination"/> as it downloads, never holding it whole in memory.
-    /// Throws <see cref="FileNotFoundException"/> when it does not exist, <see cref="Persistence.Runtime.Pipeline.PermanentWriteException"/>
+    /// Throws <see cref="FileNotFoundException"/> when it does not exist, <see cref="Persistence.Contracts.PermanentWriteException"/>
     /// when access is denied, and anything else (network) for the writer loop to retry.
     /// </summary>
     Task CopyToAsync(Uri uri, Stream destination, CancellationToken cancellationToken);

@@ -4,7 +4,7 @@ using Value = Persistence.Contracts.V1.Value;
 using Persistence.Contracts.V1;
 using ValueType = Persistence.Contracts.V1.ValueType;
 
-namespace Persistence.Sinks;
+namespace Persistence.Stores;
 
 /// <summary>Conversions between typed proto values, CLR column values and text.</summary>
 public static class Values

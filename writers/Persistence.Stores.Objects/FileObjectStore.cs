@@ -1,4 +1,4 @@
-namespace Persistence.Sinks.Stores;
+namespace Persistence.Stores.Objects;
 
 /// <summary>file:// objects: local runs and tests.</summary>
 public sealed class FileObjectStore : IObjectStore

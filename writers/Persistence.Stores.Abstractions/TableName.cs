@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Persistence.Sinks.Offline;
+namespace Persistence.Stores;
 
 /// <summary>Table and column names that every offline backend accepts unquoted.</summary>
 public static partial class TableName

@@ -66,7 +66,7 @@ public sealed class KubernetesObjects : ComponentResource
 
         return new K8s.Core.V1.Secret($"{name}-{secret.Name}", new SecretArgs
         {
-            Metadata = Metadata(metadata),
+            Metadata = MetadataArgs(metadata),
             Type = secret.Shape.Type,
             StringData = stringData,
         }, new CustomResourceOptions { Parent = this, DependsOn = { ns } });
@@ -103,12 +103,12 @@ public sealed class KubernetesObjects : ComponentResource
 
         return new K8s.Core.V1.ConfigMap($"{name}-{RedisServerCaMap.Name}", new ConfigMapArgs
         {
-            Metadata = Metadata(ca.Shape.Metadata),
+            Metadata = MetadataArgs(ca.Shape.Metadata),
             Data = new InputMap<string> { { RedisServerCaMap.Key, pem } },
         }, new CustomResourceOptions { Parent = this, DependsOn = { ns } });
     }
 
-    private static ObjectMetaArgs Metadata(k8s.Models.V1ObjectMeta metadata) => new()
+    private static ObjectMetaArgs MetadataArgs(k8s.Models.V1ObjectMeta metadata) => new()
     {
         Name = metadata.Name,
         Namespace = metadata.NamespaceProperty,

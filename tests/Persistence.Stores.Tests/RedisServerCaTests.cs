@@ -129,9 +129,9 @@ public sealed class RedisTlsFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (ServerProcess.Which("redis-server") is null)
+        if (ServerProcess.Which("redis-server") is null || ServerProcess.Which("redis-cli") is null)
         {
-            SkipReason = "redis-server is not installed (apt-get install -y redis-server, or run tests/run-all.sh as root)";
+            SkipReason = "redis-server or redis-cli is not installed (apt-get install -y redis-server redis-tools, or run tests/run-all.sh as root)";
             return;
         }
         using var ca = NewCa("persistence test Redis CA");

@@ -17,6 +17,7 @@ return await Deployment.RunAsync(() =>
     var outputs = StackOutputValues.From(desired.Outputs);
     var readyBeforeWriters = new List<Resource>();
     RegistryLogin? login;
+    ProviderResource? gcpProvider = null;
     if (desired.Aws is { } aws)
     {
         var cloud = new AwsCloud("aws", aws, secrets);
@@ -31,6 +32,7 @@ return await Deployment.RunAsync(() =>
         readyBeforeWriters.AddRange(cloud.ReadyBeforeWriters);
         login = cloud.RegistryLogin;
         outputs["serviceAccountEmail"] = cloud.ServiceAccountEmail;
+        gcpProvider = cloud.Provider;
     }
     else
     {
@@ -44,6 +46,6 @@ return await Deployment.RunAsync(() =>
         outputs["imagePushedRef"] = image.Ref;
     }
 
-    _ = new KubernetesObjects("k8s", desired.Kubernetes, secrets, readyBeforeWriters);
+    _ = new KubernetesObjects("k8s", desired.Kubernetes, secrets, readyBeforeWriters, gcpProvider);
     return outputs;
 });

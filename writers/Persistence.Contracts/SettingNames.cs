@@ -48,6 +48,8 @@ public static class SettingNames
         public const string Section = "Stores";
         public const string RedisConnection = "Stores:Redis:Connection";
         public const string RedisClustered = "Stores:Redis:Clustered";
+        /// <summary>PEM file of the CA(s) that sign the Redis server's TLS certificate (Memorystore's server CA); trusted for Redis only.</summary>
+        public const string RedisCaCertificatePath = "Stores:Redis:CaCertificatePath";
         public const string PostgresConnection = "Stores:Postgres:Connection";
         public const string PostgresPasswordPath = "Stores:Postgres:PasswordPath";
         public const string UploadBucket = "Stores:UploadBucket";

@@ -38,7 +38,7 @@ public static class RenderCommand
         if (report.Problems.Count > 0) ProblemPrinter.Print(report.Problems, subject, stdout);
         var kinds = state.Kubernetes.Objects.GroupBy(o => o.Kind).Select(g => $"{g.Count()} {g.Key}");
         stdout.WriteLine($"rendered stack {stack} ({report.Config.Cloud.ToString().ToLowerInvariant()}) to {files.OutputDirectory}");
-        stdout.WriteLine($"  kubernetes/: {files.KubernetesFiles.Count} files ({string.Join(", ", kinds)}{(state.Kubernetes.Secret is null ? "" : ", 1 Secret shape")})");
+        stdout.WriteLine($"  kubernetes/: {files.KubernetesFiles.Count} files ({string.Join(", ", kinds)}{(state.Kubernetes.Secret is null ? "" : ", 1 Secret shape")}{(state.Kubernetes.RedisServerCa is null ? "" : ", 1 ConfigMap (Redis server CA)")})");
         stdout.WriteLine($"  {files.CloudSummaryFile}: {CloudCount(state)}");
         stdout.WriteLine($"  image: {state.Image.Reference}{(state.Image.Build is null ? " (pinned)" : " (content hash of writers/)")}");
         return InfraCli.Ok;

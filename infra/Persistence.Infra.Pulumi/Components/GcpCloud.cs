@@ -20,12 +20,16 @@ public sealed class GcpCloud : ComponentResource
     /// <summary>What the writer pods need before they start: identity, credentials, subscriptions and grants.</summary>
     public IReadOnlyList<Resource> ReadyBeforeWriters { get; }
 
+    /// <summary>The project-pinned provider, for reads outside this component (the Memorystore server CA).</summary>
+    public ProviderResource Provider { get; }
+
     public GcpCloud(string name, GcpDesired desired, StackSecrets secrets, ComponentResourceOptions? options = null)
         : base("persistence:stack:GcpCloud", name, options)
     {
         // Every resource also names its project; the provider pins the rest (the client token, defaults) to the same one.
         var provider = new Gcp.Provider($"{name}-provider", new Gcp.ProviderArgs { Project = desired.ProjectId },
             new CustomResourceOptions { Parent = this });
+        Provider = provider;
         var child = new CustomResourceOptions { Parent = this, Provider = provider };
         var ready = new List<Resource>();
 

@@ -30,6 +30,22 @@ public sealed record RedisConfig
 
     public bool Clustered { get; init; }
     public bool Tls { get; init; }
+
+    /// <summary>The CA that signed the Redis server's TLS certificate, when the image's trust store does not know it (Memorystore).</summary>
+    public RedisServerCaConfig? ServerCa { get; init; }
+}
+
+/// <summary>
+/// Where the Redis server CA comes from: exactly one of a Memorystore instance the stack reads it from (its
+/// <c>serverCaCerts</c>, at `pulumi up`), or the PEM itself. Mounted into the online and vector writers only.
+/// </summary>
+public sealed record RedisServerCaConfig
+{
+    /// <summary>projects/&lt;project&gt;/locations/&lt;region&gt;/instances/&lt;name&gt; of a Memorystore for Redis instance.</summary>
+    public string? MemorystoreInstance { get; init; }
+
+    /// <summary>One or more PEM certificates (a CA certificate is public: plain config, not a secret).</summary>
+    public string? Pem { get; init; }
 }
 
 public sealed record PostgresConfig

@@ -27,7 +27,10 @@ public static class DesiredStateBuilder
             aws is null ? null : ClusterObjects.KafkaTopicsJob(config, aws.KafkaTopics, image, credentials),
             [.. config.Writers.Select(w => WriterDeployments.Build(w, config, image, credentials))],
             [.. authentications.OfType<KedaTriggerAuthentication>()],
-            [.. scaled.OfType<KedaScaledObject>()]);
+            [.. scaled.OfType<KedaScaledObject>()])
+        {
+            RedisServerCa = RedisServerCaMap.For(config),
+        };
 
         var outputs = new StackOutputs(
             config.Namespace,

@@ -43,7 +43,7 @@ public static class CloudSummary
         md.Append("\n### Kafka topics (ensured by the in-cluster Job)\n\n| topic | partitions | replication | retention (h) | DLQ |\n| --- | --- | --- | --- | --- |\n");
         foreach (var t in aws.KafkaTopics)
             md.Append($"| `{t.Name}` | {t.Partitions} | {t.ReplicationFactor} | {t.RetentionHours} | {(t.IsDeadLetter ? "yes" : "")} |\n");
-        md.Append('\n');
+        md.Append("\nThe Job creates missing topics, raises partition counts and sets retention to these values; it refuses a partition decrease (the Job fails, the writers are not updated) and reports, without changing, a different replication factor.\n\n");
         if (aws.Repository is { } repo)
             md.Append($"### ECR repository\n\n- `{repo.Name}`, tags {repo.ImageTagMutability.ToLowerInvariant()}, scan on push {(repo.ScanOnPush ? "on" : "off")}\n\n");
     }

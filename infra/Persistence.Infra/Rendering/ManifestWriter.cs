@@ -1,5 +1,6 @@
 using System.Text;
 using Persistence.Infra.Desired;
+using Persistence.Infra.Desired.Kubernetes;
 
 namespace Persistence.Infra.Rendering;
 
@@ -35,8 +36,12 @@ public static class ManifestWriter
         if (state.Kubernetes.Secret is { } secret)
             Write($"secret-{secret.Name}.yaml", "# Shape only: `pulumi up` fills each key from Pulumi secret config (see the annotation); values are never rendered.\n"
                 + k8s.KubernetesYaml.Serialize(secret.Shape));
+        if (state.Kubernetes.RedisServerCa is { } ca)
+            Write($"configmap-{RedisServerCaMap.Name}.yaml", (ca.Instance is null ? "" :
+                    $"# Shape only: `pulumi up` fills {RedisServerCaMap.Key} with the server CA certificates (serverCaCerts) of {ca.Instance.Id}.\n")
+                + k8s.KubernetesYaml.Serialize(ca.Shape));
 
-        File.WriteAllText(Path.Combine(outputDirectory, CloudSummaryFileName), Normalize(CloudSummary.Markdown(state)), Utf8);
+        File.WriteAllText(Path.Combine(outputDirectory, CloudSummaryFileName), Normalize(CloudSummary.Markdown(state) + ApplyOrder.Markdown(state.Kubernetes)), Utf8);
         return new RenderedFiles(Path.GetFullPath(outputDirectory), [.. files.Order(StringComparer.Ordinal)], CloudSummaryFileName);
     }
 

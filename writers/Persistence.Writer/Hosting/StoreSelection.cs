@@ -31,6 +31,7 @@ public static class StoreSelection
     public static SelectedStores Select(IConfiguration configuration, List<string> problems, string redisKeyPrefix = "")
     {
         var redis = configuration.GetSection("Stores:Redis").Get<RedisStoreOptions>() ?? new RedisStoreOptions();
+        problems.AddRange(redis.Problems());
         var postgres = configuration.GetSection("Stores:Postgres").Get<PostgresStoreOptions>() ?? new PostgresStoreOptions();
         if (!string.IsNullOrEmpty(postgres.PasswordPath) && !File.Exists(postgres.PasswordPath))
             problems.Add($"{SettingNames.Stores.PostgresPasswordPath} names {postgres.PasswordPath}, which does not exist; mount the secret there");

@@ -8,7 +8,8 @@ namespace Persistence.Writer.Hosting;
 
 /// <summary>
 /// `persistence-writer topics ensure --topics a,b --dlq d [--partitions 6] [--replication 3] [--retention-hours 168]`:
-/// creates missing Kafka topics and the DLQ, idempotently, with the Bus:Kafka settings of the environment.
+/// creates missing Kafka topics and the DLQ, raises partition counts and sets retention where they differ, with the
+/// Bus:Kafka settings of the environment; a partition decrease is refused (exit 3) before anything changes.
 /// Runs as a Kubernetes Job inside the cluster, where MSK is reachable.
 /// </summary>
 public static class TopicsCommand
@@ -37,8 +38,15 @@ public static class TopicsCommand
         {
             var outcome = await TopicsEnsure.RunAsync(options, specs, cancellationToken: cancel).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"topics at {options.BootstrapServers}: created [{string.Join(", ", outcome.Created)}], already present [{string.Join(", ", outcome.Present)}]"));
+                $"topics at {options.BootstrapServers}: created [{string.Join(", ", outcome.Created)}], already present [{string.Join(", ", outcome.Present)}], " +
+                $"partitions increased [{string.Join(", ", outcome.PartitionsIncreased)}], configs altered [{string.Join(", ", outcome.ConfigsAltered)}]"));
+            foreach (var note in outcome.Notes) Console.WriteLine($"warning: {note}");
             return 0;
+        }
+        catch (TopicsRefusedException e)
+        {
+            foreach (var problem in e.Problems) Console.Error.WriteLine($"error: {problem}");
+            return 3;
         }
         catch (BusUnavailableException e)
         {

@@ -80,9 +80,19 @@ public static class ClusterObjects
         return new KubernetesSecretShape(shape, fields, json);
     }
 
+    /// <summary>Pulumi replaces a Job with this annotation on the next `up` when it is not complete (pulumi-kubernetes Diff).</summary>
+    public const string ReplaceUnreadyAnnotation = "pulumi.com/replaceUnready";
+
+    /// <summary>A finished Job is deleted after a day: long enough to read a failure's logs and for the next `up` to see it.</summary>
+    public const int TopicsJobTtlSeconds = 86_400;
+
+    /// <summary>Pod failures tolerated before the Job fails (a broker briefly away); a refused spec (exit 3) fails it at once.</summary>
+    public const int TopicsJobBackoffLimit = 3;
+
     /// <summary>
     /// `persistence-writer topics ensure` inside the cluster, where the brokers are reachable. Jobs are immutable, so
-    /// the name carries a hash of what it ensures: a changed topic list or image runs a new Job.
+    /// the name carries a hash of its whole spec: any change (topics, partitions, retention, image) runs a new Job,
+    /// and an unchanged spec keeps its name, so `pulumi up` does not rerun it.
     /// </summary>
     public static V1Job? KafkaTopicsJob(StackConfig c, IReadOnlyList<KafkaTopic> topics, WriterImage image, Credentials credentials)
     {
@@ -99,7 +109,6 @@ public static class ClusterObjects
         ]);
 
         var imageRef = image.ReferenceFor(c.Images.Tag);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(' ', args) + "|" + imageRef)))[..8];
         var mounts = new List<V1VolumeMount> { Models.Mount("/tmp", "tmp") };
         var volumes = new List<V1Volume> { Models.EmptyDir("tmp", "64Mi") };
         if (credentials.KafkaSasl)
@@ -108,54 +117,75 @@ public static class ClusterObjects
             volumes.Add(WriterDeployments.SecretVolume("kafka-sasl", Models.Item(Credentials.KafkaSaslFileKey, Credentials.KafkaSaslFileKey)));
         }
         var labels = Labels.ForStack("kafka-topics");
+        var spec = new V1JobSpec
+        {
+            // Deleted a day after it finishes. Pulumi compares with its state, not the cluster, so a deleted Job that
+            // succeeded is not recreated; a failed one is replaced by the next `up` (replaceUnready) while it exists.
+            TtlSecondsAfterFinished = TopicsJobTtlSeconds,
+            BackoffLimit = TopicsJobBackoffLimit,
+            // Within pulumi-kubernetes's default 10-minute wait for a Job to complete.
+            ActiveDeadlineSeconds = 540,
+            PodFailurePolicy = new V1PodFailurePolicy
+            {
+                // Exit 3: the spec asks what Kafka cannot do (fewer partitions); retrying cannot help.
+                Rules = [new V1PodFailurePolicyRule
+                {
+                    Action = "FailJob",
+                    OnExitCodes = new V1PodFailurePolicyOnExitCodesRequirement { ContainerName = "topics", OperatorProperty = "In", Values = [3] },
+                }],
+            },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = labels },
+                Spec = new V1PodSpec
+                {
+                    // Never: a pod failure policy needs it, and each attempt's logs stay in its own pod.
+                    RestartPolicy = "Never",
+                    ServiceAccountName = c.ServiceAccount.Name,
+                    EnableServiceLinks = false,
+                    SecurityContext = new V1PodSecurityContext
+                    {
+                        RunAsNonRoot = true, RunAsUser = WriterDeployments.AppUid, RunAsGroup = WriterDeployments.AppUid,
+                        FsGroup = WriterDeployments.AppUid, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+                    },
+                    Containers =
+                    [
+                        new V1Container
+                        {
+                            Name = "topics",
+                            Image = imageRef,
+                            Args = args,
+                            Env = [.. WriterEnvironment.Kafka(kafka, credentials)],
+                            Resources = new V1ResourceRequirements
+                            {
+                                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("256Mi") },
+                                Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
+                            },
+                            SecurityContext = new V1SecurityContext
+                            {
+                                AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true, RunAsNonRoot = true,
+                                Capabilities = new V1Capabilities { Drop = ["ALL"] },
+                            },
+                            VolumeMounts = mounts,
+                        },
+                    ],
+                    Volumes = volumes,
+                },
+            },
+        };
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(k8s.KubernetesYaml.Serialize(spec))))[..10];
         return new V1Job
         {
             ApiVersion = "batch/v1",
             Kind = "Job",
-            Metadata = new V1ObjectMeta { Name = $"kafka-topics-{hash}", NamespaceProperty = c.Namespace, Labels = labels },
-            Spec = new V1JobSpec
+            Metadata = new V1ObjectMeta
             {
-                // No TTL: a Job that deleted itself would be recreated by the next `pulumi up`.
-                BackoffLimit = 6,
-                ActiveDeadlineSeconds = 600,
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        RestartPolicy = "OnFailure",
-                        ServiceAccountName = c.ServiceAccount.Name,
-                        EnableServiceLinks = false,
-                        SecurityContext = new V1PodSecurityContext
-                        {
-                            RunAsNonRoot = true, RunAsUser = WriterDeployments.AppUid, RunAsGroup = WriterDeployments.AppUid,
-                            FsGroup = WriterDeployments.AppUid, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-                        },
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = "topics",
-                                Image = imageRef,
-                                Args = args,
-                                Env = [.. WriterEnvironment.Kafka(kafka, credentials)],
-                                Resources = new V1ResourceRequirements
-                                {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("256Mi") },
-                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("256Mi") },
-                                },
-                                SecurityContext = new V1SecurityContext
-                                {
-                                    AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true, RunAsNonRoot = true,
-                                    Capabilities = new V1Capabilities { Drop = ["ALL"] },
-                                },
-                                VolumeMounts = mounts,
-                            },
-                        ],
-                        Volumes = volumes,
-                    },
-                },
+                Name = $"kafka-topics-{hash}",
+                NamespaceProperty = c.Namespace,
+                Labels = labels,
+                Annotations = new Dictionary<string, string> { [ReplaceUnreadyAnnotation] = "true" },
             },
+            Spec = spec,
         };
     }
 }

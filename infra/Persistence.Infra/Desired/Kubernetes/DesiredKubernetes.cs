@@ -58,8 +58,48 @@ public sealed record DesiredKubernetes(
         .. ScaledObjects.Select(s => new KubernetesManifest(s)),
     ];
 
+    /// <summary>The Redis server CA ConfigMap the online and vector writers mount; the host creates it before the writers.</summary>
+    public RedisServerCaMap? RedisServerCa { get; init; }
+
     public string NamespaceYaml => KubernetesYaml.Serialize(Namespace);
 
-    /// <summary>Every object but the namespace (and the Secret), as one multi-document YAML stream.</summary>
-    public string WorkloadYaml => string.Join("---\n", Objects.Skip(1).Select(o => o.Yaml.TrimEnd('\n') + "\n"));
+    /// <summary>The ServiceAccount: the topics Job and the writers run as it, so it is applied before both.</summary>
+    public string IdentityYaml => new KubernetesManifest(ServiceAccount).Yaml;
+
+    /// <summary>The topics Job alone, applied (and awaited to completion) before the writers, so their topics exist when they start.</summary>
+    public string? TopicsJobYaml => TopicsJob is null ? null : new KubernetesManifest(TopicsJob).Yaml;
+
+    /// <summary>The writers and their scalers (every object but the namespace, service account, topics Job and Secret), as one multi-document YAML stream.</summary>
+    public string WorkloadYaml => Stream([
+        .. Deployments.Select(d => new KubernetesManifest(d)),
+        .. TriggerAuthentications.Select(t => new KubernetesManifest(t)),
+        .. ScaledObjects.Select(s => new KubernetesManifest(s)),
+    ]);
+
+    /// <summary>
+    /// The order the host applies objects in, each stage after the one before (Pulumi dependsOn): the writers start
+    /// only after the topics Job has completed. Render prints it, so a reviewer sees what waits for what.
+    /// </summary>
+    public IReadOnlyList<ApplyStage> ApplyStages =>
+    [
+        new("namespace", [Describe(Namespace.Kind, Namespace.Metadata.Name)]),
+        new("credentials and the Redis server CA", [
+            .. Secret is null ? Array.Empty<string>() : [Describe("Secret", Secret.Name)],
+            .. RedisServerCa is null ? Array.Empty<string>() : [Describe("ConfigMap", RedisServerCaMap.Name)],
+        ]),
+        new("identity", [Describe(ServiceAccount.Kind, ServiceAccount.Metadata.Name)]),
+        new("topics, awaited until the Job completes", TopicsJob is null ? [] : [Describe(TopicsJob.Kind, TopicsJob.Metadata.Name)]),
+        new("writers and their scalers", [
+            .. Deployments.Select(d => Describe(d.Kind, d.Metadata.Name)),
+            .. TriggerAuthentications.Select(t => Describe(t.Kind, t.Metadata.Name)),
+            .. ScaledObjects.Select(s => Describe(s.Kind, s.Metadata.Name)),
+        ]),
+    ];
+
+    private static string Describe(string kind, string name) => $"{kind}/{name}";
+
+    private static string Stream(IEnumerable<KubernetesManifest> manifests) => string.Join("---\n", manifests.Select(o => o.Yaml.TrimEnd('\n') + "\n"));
 }
+
+/// <summary>One step of <see cref="DesiredKubernetes.ApplyStages"/>: its objects as "Kind/name" (empty when the stack has none).</summary>
+public sealed record ApplyStage(string Stage, IReadOnlyList<string> Objects);

@@ -42,6 +42,11 @@ public static class WriterDeployments
             mounts.Add(Models.Mount(Credentials.KafkaMountPath, "kafka-sasl", readOnly: true));
             volumes.Add(SecretVolume("kafka-sasl", Models.Item(Credentials.KafkaSaslFileKey, Credentials.KafkaSaslFileKey)));
         }
+        if (Credentials.UsesRedis(writer.Type) && RedisServerCaMap.For(config) is not null)
+        {
+            mounts.Add(Models.Mount(RedisServerCaMap.MountPath, RedisServerCaMap.VolumeName, readOnly: true));
+            volumes.Add(RedisServerCaMap.Volume());
+        }
         if (credentials.MountsPostgres(writer.Type))
         {
             mounts.Add(Models.Mount(Credentials.PostgresMountPath, "postgres-password", readOnly: true));

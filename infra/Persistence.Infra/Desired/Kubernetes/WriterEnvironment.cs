@@ -65,6 +65,7 @@ public static class WriterEnvironment
                 }));
             Set(SettingNames.Stores.RedisConnection, RedisConnection(redis, credentials.UsesRedisPassword(writer.Type)));
             Set(SettingNames.Stores.RedisClustered, redis.Clustered ? "true" : "false");
+            if (RedisServerCaMap.For(config) is not null) Set(SettingNames.Stores.RedisCaCertificatePath, RedisServerCaMap.File);
         }
         if (credentials.MountsPostgres(writer.Type) && stores.Postgres is { } pg)
         {

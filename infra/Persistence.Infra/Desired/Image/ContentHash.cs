@@ -19,23 +19,30 @@ public static class ContentHash
     /// <summary>Full lower-case hex digest.</summary>
     public static string Compute(string repositoryRoot)
     {
-        var writers = Path.Combine(repositoryRoot, "writers");
-        if (!Directory.Exists(writers))
-            throw new DirectoryNotFoundException($"{writers} does not exist; run from the repository checkout (the image is built from writers/)");
-
-        var files = Files(writers, "writers")
-            .Concat(RootBuildFiles.Where(f => File.Exists(Path.Combine(repositoryRoot, f))).Select(f => (Relative: f, Full: Path.Combine(repositoryRoot, f))))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal);
-
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (relative, full) in files)
+        foreach (var relative in HashedFiles(repositoryRoot))
         {
             // Path, separator, length, content: a rename or a byte moved between files changes the hash.
-            var content = File.ReadAllBytes(full);
+            var content = File.ReadAllBytes(Path.Combine(repositoryRoot, relative));
             sha.AppendData(Encoding.UTF8.GetBytes($"{relative}\0{content.Length}\0"));
             sha.AppendData(content);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// The relative paths ('/'-separated, ordinal order) the tag hashes. The root .dockerignore admits exactly these
+    /// into the build context (<see cref="DockerIgnore"/>), so the docker-build provider rebuilds exactly when the tag changes.
+    /// </summary>
+    public static IReadOnlyList<string> HashedFiles(string repositoryRoot)
+    {
+        var writers = Path.Combine(repositoryRoot, "writers");
+        if (!Directory.Exists(writers))
+            throw new DirectoryNotFoundException($"{writers} does not exist; run from the repository checkout (the image is built from writers/)");
+
+        return [.. Files(writers, "writers").Select(f => f.Relative)
+            .Concat(RootBuildFiles.Where(f => File.Exists(Path.Combine(repositoryRoot, f))))
+            .OrderBy(f => f, StringComparer.Ordinal)];
     }
 
     private static IEnumerable<(string Relative, string Full)> Files(string directory, string relative)

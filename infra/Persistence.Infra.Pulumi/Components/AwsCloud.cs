@@ -83,12 +83,15 @@ public sealed class AwsCloud : ComponentResource
             AssumeRolePolicy = desired.Role.TrustPolicyJson,
         }, child);
         ready.Add(role);
-        ready.Add(new Aws.Iam.RolePolicy($"{name}-irsa-policy", new Aws.Iam.RolePolicyArgs
+        if (desired.Role.InlinePolicyJson is { } inlinePolicy)
         {
-            Role = role.Name,
-            Name = desired.Role.InlinePolicyName,
-            Policy = desired.Role.InlinePolicyJson,
-        }, child));
+            ready.Add(new Aws.Iam.RolePolicy($"{name}-irsa-policy", new Aws.Iam.RolePolicyArgs
+            {
+                Role = role.Name,
+                Name = desired.Role.InlinePolicyName,
+                Policy = inlinePolicy,
+            }, child));
+        }
 
         if (desired.Repository is { } repo)
         {

@@ -44,6 +44,7 @@ public static class StackValidator
             StoreRules.Check(config),
             WriterRules.Check(config),
             ScalingRules.Check(config),
+            KedaRules.Check(config),
             SecretRules.Check(config),
         ];
         var placeholders = PlaceholderRules.Check(config).ToList();

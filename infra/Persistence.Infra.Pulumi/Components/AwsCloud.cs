@@ -34,6 +34,8 @@ public sealed class AwsCloud : ComponentResource
         }, new CustomResourceOptions { Parent = this });
         var child = new CustomResourceOptions { Parent = this, Provider = provider };
         var ready = new List<Resource>();
+        // An existing SASL secret (bus.kafka.useExistingSaslSecret) is read in the same account and region.
+        secrets.AwsProvider = provider;
 
         var kmsKeyId = KmsKey(name, desired.KmsKey, child, ready);
 

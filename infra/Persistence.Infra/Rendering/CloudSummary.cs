@@ -73,7 +73,7 @@ public static class CloudSummary
     }
 
     private static string Fields(IEnumerable<SecretField> fields) =>
-        "JSON {" + string.Join(", ", fields.Select(f => $"`{f.Field}` from `persistence:{f.ConfigKey}`")) + "}";
+        "JSON {" + string.Join(", ", fields.Select(f => $"`{f.Field}` from `{f.Source}`")) + "}";
 
     private static string List(IEnumerable<string> items) => string.Join(", ", items.Select(i => $"`{i}`"));
 

@@ -21,13 +21,14 @@ public static class AwsResources
         var kms = KmsKey(c);
 
         var secrets = new List<AwsSecret>();
-        if (credentials.KafkaSasl && c.Bus.Kafka is { SaslSecret: { } saslName } kafka)
+        // An existing SASL secret (bus.kafka.useExistingSaslSecret) is neither created, changed nor associated here.
+        if (credentials.KafkaSasl && credentials.ExistingSaslSecret is null && c.Bus.Kafka is { SaslSecret: { } saslName } kafka)
         {
             secrets.Add(new AwsSecret(
                 "kafka-sasl",
                 saslName,
                 $"SASL/{kafka.SaslMechanism} credentials of the {c.Namespace} writers (MSK reads it: the name starts with AmazonMSK_)",
-                Credentials.KafkaSaslFields,
+                credentials.KafkaSaslFields,
                 MskReadPolicy(),
                 kafka.SaslMechanism!.StartsWith("SCRAM", StringComparison.OrdinalIgnoreCase) ? kafka.ClusterArn : null));
         }

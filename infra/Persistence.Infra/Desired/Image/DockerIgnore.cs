@@ -6,7 +6,7 @@ namespace Persistence.Infra.Desired.Image;
 /// <summary>
 /// The file set of a docker build context as the docker-build provider hashes it: every regular file under the
 /// context, less what the ignore file excludes. Which ignore file, and how it matches, follow pulumi-docker-build's
-/// <c>hashBuildContext</c> (provider/internal/context.go, pulumi/pulumi-docker-build at 2af6149): the
+/// <c>hashBuildContext</c> (provider/internal/context.go at tag v0.0.14, the pin; image.go's Diff updates the image when that hash changes): the
 /// Dockerfile-specific <c>&lt;Dockerfile&gt;.dockerignore</c> wins over <c>&lt;context&gt;/.dockerignore</c>, and the
 /// patterns go to fsutil's filter (moby/patternmatcher): later patterns override earlier ones, <c>!</c> re-includes,
 /// and a pattern that matches a parent directory matches everything below it.

@@ -41,13 +41,14 @@ public sealed class DockerContextTests : IDisposable
 
     private static IReadOnlyList<string> Context(string root) => DockerIgnore.ContextFiles(root, Path.Combine(root, "writers", "Dockerfile"));
 
-    /// <summary>What the provider's hash sees: each context file's path and content.</summary>
+    /// <summary>What the provider's hash sees: each context file's path, mode and content.</summary>
     private static string Fingerprint(string root)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in Context(root))
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(file + "\0"));
+            var mode = OperatingSystem.IsWindows() ? "" : File.GetUnixFileMode(Path.Combine(root, file)).ToString();
+            sha.AppendData(Encoding.UTF8.GetBytes(file + "\0" + mode + "\0"));
             sha.AppendData(File.ReadAllBytes(Path.Combine(root, file)));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
@@ -91,6 +92,22 @@ public sealed class DockerContextTests : IDisposable
         Assert.NotEqual(editedTag, ContentHash.Tag(_root));
         Assert.Contains("writers/Persistence.Writer/Added.cs", Context(_root));
         Assert.Equal(ContentHash.HashedFiles(_root), Context(_root));
+    }
+
+    [Fact]
+    public void A_mode_change_changes_both_the_tag_and_the_context()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("file modes are a Unix notion; the provider hashes them there");
+            return;
+        }
+        var (tag, fingerprint) = (ContentHash.Tag(_root), Fingerprint(_root));
+        var script = Path.Combine(_root, "writers", "Persistence.Writer", "Program.cs");
+        File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute);
+
+        Assert.NotEqual(tag, ContentHash.Tag(_root));
+        Assert.NotEqual(fingerprint, Fingerprint(_root));
     }
 
     [Fact]

@@ -5,8 +5,8 @@ namespace Persistence.Infra.Desired.Image;
 
 /// <summary>
 /// The image tag "sha-" + 12 hex of SHA-256 over what the image is built from: every file under writers/ (sorted
-/// relative paths and contents, without bin/, obj/ and .local-run/, as .dockerignore does) plus the root build
-/// files the Dockerfile copies. Any code change gives every Deployment a new image, so it shows in the preview.
+/// relative paths, permission bits and contents, without bin/, obj/ and .local-run/, as .dockerignore does) plus the
+/// root build files the Dockerfile copies. Any code change gives every Deployment a new image, so it shows in the preview.
 /// </summary>
 public static class ContentHash
 {
@@ -22,9 +22,13 @@ public static class ContentHash
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var relative in HashedFiles(repositoryRoot))
         {
-            // Path, separator, length, content: a rename or a byte moved between files changes the hash.
-            var content = File.ReadAllBytes(Path.Combine(repositoryRoot, relative));
-            sha.AppendData(Encoding.UTF8.GetBytes($"{relative}\0{content.Length}\0"));
+            // Path, mode, length, content: a rename, a chmod or a byte moved between files changes the hash. The mode
+            // is there because the docker-build provider hashes it too: a chmod (or another checkout's umask) that
+            // changed its context hash but not the tag would rebuild and re-push an existing, immutable tag.
+            var full = Path.Combine(repositoryRoot, relative);
+            var content = File.ReadAllBytes(full);
+            var mode = OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(full), 8);
+            sha.AppendData(Encoding.UTF8.GetBytes($"{relative}\0{mode}\0{content.Length}\0"));
             sha.AppendData(content);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());

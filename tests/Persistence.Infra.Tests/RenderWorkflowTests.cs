@@ -186,6 +186,11 @@ public sealed class RenderWorkflowTests : IDisposable
                 console.log(`${r.line}:${r.column}: ${r.message} [${r.kind}]`);
             });
             """);
+        // The linter finds a real mistake (so a clean result means something): an unknown job key.
+        var broken = Path.Combine(_temp, "broken.yml");
+        File.WriteAllText(broken, File.ReadAllText(Workflow).Replace("    runs-on: ubuntu-latest", "    runs-onn: ubuntu-latest"));
+        Assert.Contains("runs-onn", Run("node", [script, module, broken], _temp).Output);
+
         var (code, output) = Run("node", [script, module, Workflow], _temp);
         Assert.Equal(0, code);
         // This wasm build predates GitHub's `vars` context (configuration variables) and reports every use of it.

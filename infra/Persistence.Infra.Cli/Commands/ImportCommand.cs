@@ -34,6 +34,7 @@ public static class ImportCommand
             $"Imported from {Path.GetFileName(specPath)} by persistence-infra import. Keys: docs/stack-config.md.",
             $"Fill in the <...> placeholders, then: persistence-infra validate --stack {stackName}",
             $"Secret values go in with: pulumi config set --secret persistence:<key> <value> -s {stackName}",
+            .. result.Notes,
         ]);
         if (outPath is null) stdout.Write(yaml);
         else

@@ -34,6 +34,8 @@ public sealed class AwsCloud : ComponentResource
         }, new CustomResourceOptions { Parent = this });
         var child = new CustomResourceOptions { Parent = this, Provider = provider };
         var ready = new List<Resource>();
+        // An existing SASL secret (bus.kafka.useExistingSaslSecret) is read in the same account and region.
+        secrets.AwsProvider = provider;
 
         var kmsKeyId = KmsKey(name, desired.KmsKey, child, ready);
 
@@ -83,12 +85,15 @@ public sealed class AwsCloud : ComponentResource
             AssumeRolePolicy = desired.Role.TrustPolicyJson,
         }, child);
         ready.Add(role);
-        ready.Add(new Aws.Iam.RolePolicy($"{name}-irsa-policy", new Aws.Iam.RolePolicyArgs
+        if (desired.Role.InlinePolicyJson is { } inlinePolicy)
         {
-            Role = role.Name,
-            Name = desired.Role.InlinePolicyName,
-            Policy = desired.Role.InlinePolicyJson,
-        }, child));
+            ready.Add(new Aws.Iam.RolePolicy($"{name}-irsa-policy", new Aws.Iam.RolePolicyArgs
+            {
+                Role = role.Name,
+                Name = desired.Role.InlinePolicyName,
+                Policy = inlinePolicy,
+            }, child));
+        }
 
         if (desired.Repository is { } repo)
         {

@@ -62,13 +62,6 @@ public sealed class GcpCloud : ComponentResource
                 Secret = secret.Id,
                 SecretData = secrets.Json(s.Fields),
             }, child));
-            ready.Add(new Gcp.SecretManager.SecretIamMember($"{name}-secret-accessor", new Gcp.SecretManager.SecretIamMemberArgs
-            {
-                Project = s.ProjectId,
-                SecretId = secret.SecretId,
-                Role = s.AccessorRole,
-                Member = s.AccessorMember,
-            }, afterAccount));
         }
 
         var topics = new Dictionary<string, Gcp.PubSub.Topic>(StringComparer.Ordinal);
@@ -104,6 +97,8 @@ public sealed class GcpCloud : ComponentResource
                     MaximumBackoff = sub.MaximumBackoff,
                 },
                 MessageRetentionDuration = Optional.Input(sub.MessageRetentionDuration),
+                // Without it Pub/Sub deletes a subscription idle for 31 days (the DLQ hold one is never pulled); "" = never.
+                ExpirationPolicy = new Gcp.PubSub.Inputs.SubscriptionExpirationPolicyArgs { Ttl = sub.ExpirationTtl },
             }, child);
             subscriptions[sub.Name] = subscription;
             ready.Add(subscription);
@@ -136,6 +131,16 @@ public sealed class GcpCloud : ComponentResource
             ready.Add(new Gcp.Projects.IAMMember(ResourceNames.ProjectGrant(name, grant), new Gcp.Projects.IAMMemberArgs
             {
                 Project = grant.ProjectId,
+                Role = grant.Role,
+                Member = grant.Member,
+            }, afterAccount));
+        }
+
+        foreach (var grant in desired.BucketGrants)
+        {
+            ready.Add(new Gcp.Storage.BucketIAMMember(ResourceNames.BucketGrant(name, grant), new Gcp.Storage.BucketIAMMemberArgs
+            {
+                Bucket = grant.Bucket,
                 Role = grant.Role,
                 Member = grant.Member,
             }, afterAccount));

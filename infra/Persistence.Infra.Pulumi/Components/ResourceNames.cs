@@ -20,6 +20,8 @@ public static class ResourceNames
 
     public static string ProjectGrant(string prefix, ProjectGrant grant) => $"{prefix}-project-{Slug(grant.Role)}-{Slug(grant.Member)}";
 
+    public static string BucketGrant(string prefix, BucketGrant grant) => $"{prefix}-bucket-{grant.Bucket}-{Slug(grant.Role)}-{Slug(grant.Member)}";
+
     /// <summary>"roles/pubsub.publisher" -> "pubsub-publisher", "serviceAccount:a@b.iam..." -> "serviceaccount-a-b-iam-...".</summary>
     public static string Slug(string text) =>
         new string([.. text.Replace("roles/", "", StringComparison.Ordinal).Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]).Trim('-');

@@ -36,6 +36,13 @@ public sealed record KafkaConfig
     /// <summary>AWS Secrets Manager secret with {"username","password"} for SASL; for MSK SCRAM its name starts with AmazonMSK_.</summary>
     public string? SaslSecret { get; init; }
 
+    /// <summary>
+    /// True: <see cref="SaslSecret"/> already exists (the installation guide's kafka_sasl_secret names one) and the stack
+    /// creates, changes and associates nothing; at `pulumi up` it reads the secret's {"username","password"} into the
+    /// writers' Kubernetes Secret. False (default): the stack creates it from kafkaSaslUsername/kafkaSaslPassword.
+    /// </summary>
+    public bool UseExistingSaslSecret { get; init; }
+
     /// <summary>ARN of the MSK cluster; when set, the stack associates the SASL secret with it (SCRAM only).</summary>
     public string? ClusterArn { get; init; }
 

@@ -23,6 +23,9 @@ public sealed record StackConfig
     public required ImagesConfig Images { get; init; }
     public required IReadOnlyList<WriterConfig> Writers { get; init; }
 
+    /// <summary>KEDA's identity (GCP: who reads Cloud Monitoring); defaults to the Helm chart's.</summary>
+    public KedaConfig Keda { get; init; } = new();
+
     /// <summary>Secret config keys (<see cref="StackConfigKeys.Secrets"/>) that are set; their values are never held here.</summary>
     [JsonIgnore]
     public IReadOnlySet<string> SecretKeysSet { get; init; } = new HashSet<string>();

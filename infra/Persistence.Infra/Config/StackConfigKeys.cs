@@ -13,10 +13,11 @@ public static class StackConfigKeys
     public const string Stores = "stores";
     public const string Images = "images";
     public const string Writers = "writers";
+    public const string Keda = "keda";
 
     /// <summary>Typed keys: their values build <see cref="StackConfig"/>.</summary>
     public static readonly IReadOnlyList<string> Typed =
-        [Cloud, KubernetesNamespace, ServiceAccount, SecretsKey, Bus, Stores, Images, Writers];
+        [Cloud, KubernetesNamespace, ServiceAccount, SecretsKey, Bus, Stores, Images, Writers, Keda];
 
     // Secret config: set with `pulumi config set --secret persistence:<key> <value>`, read by the host with RequireSecret.
     public const string KafkaSaslUsername = "kafkaSaslUsername";

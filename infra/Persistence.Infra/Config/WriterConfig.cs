@@ -15,8 +15,14 @@ public sealed record WriterConfig
     /// <summary>Image tag pin for this writer; null means the content-hash tag.</summary>
     public string? Version { get; init; }
 
-    /// <summary>Replicas when not autoscaled, and the Deployment's initial replicas otherwise.</summary>
-    public int Replicas { get; init; } = 1;
+    /// <summary>
+    /// Replicas when not autoscaled (default 1). With <see cref="Scaling"/> KEDA owns the count, so this is ignored
+    /// (validate warns and names scaling.minReplicas, the floor that does work).
+    /// </summary>
+    public int? Replicas { get; init; }
+
+    /// <summary>The fixed count of a writer without <see cref="Scaling"/>.</summary>
+    public int FixedReplicas => Replicas ?? 1;
 
     /// <summary>KEDA autoscaling; null means a fixed <see cref="Replicas"/>.</summary>
     public ScalingConfig? Scaling { get; init; }

@@ -31,7 +31,15 @@ public sealed record StackOutputs(
     IReadOnlyList<string> TopicNames,
     IReadOnlyList<string> SubscriptionNames);
 
-/// <summary>A value that comes from Pulumi secret config at `pulumi up`: the config key, never the value.</summary>
+/// <summary>A value filled at `pulumi up`, by where it comes from, never the value itself.</summary>
 /// <param name="Field">The JSON field or Secret key it fills, e.g. "password".</param>
-/// <param name="ConfigKey">The key under persistence:, e.g. "kafkaSaslPassword".</param>
-public sealed record SecretField(string Field, string ConfigKey);
+/// <param name="ConfigKey">The key under persistence:, e.g. "kafkaSaslPassword" (unused when <paramref name="Existing"/> is set).</param>
+/// <param name="Existing">Set when the value is read from an existing cloud secret instead of secret config.</param>
+public sealed record SecretField(string Field, string ConfigKey, ExistingSecretValue? Existing = null)
+{
+    /// <summary>For reviewers: "persistence:kafkaSaslPassword", or "secretsmanager:AmazonMSK_x#password".</summary>
+    public string Source => Existing is { } e ? $"secretsmanager:{e.SecretName}#{e.JsonKey}" : $"persistence:{ConfigKey}";
+}
+
+/// <summary>One key of the JSON value of an existing AWS Secrets Manager secret, read by the host at `pulumi up`.</summary>
+public sealed record ExistingSecretValue(string SecretName, string JsonKey);

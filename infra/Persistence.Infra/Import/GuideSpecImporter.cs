@@ -29,7 +29,7 @@ public static class GuideSpecImporter
 
         var builder = new SpecReader(spec, source);
         var values = builder.Build();
-        return new(builder.Problems.Any(p => p.IsError) ? null : values, builder.Problems);
+        return new(builder.Problems.Any(p => p.IsError) ? null : values, builder.Problems) { Notes = builder.VersionNotes };
     }
 
     /// <summary>One conversion; collects problems as it goes so all are reported at once.</summary>
@@ -38,6 +38,9 @@ public static class GuideSpecImporter
         private readonly JsonObject _common = spec["common_persistence_specs"] as JsonObject ?? spec["common_specs"] as JsonObject ?? [];
         private readonly HashSet<string> _used = [];
         public List<ConfigProblem> Problems { get; } = [];
+
+        /// <summary>Guide values kept for the record (a header comment of the stack file), with no effect.</summary>
+        public List<string> VersionNotes { get; } = [];
 
         public Dictionary<string, JsonNode?> Build()
         {
@@ -90,7 +93,9 @@ public static class GuideSpecImporter
             if (client is not ("AWS" or "GCP"))
                 Fail<int>("common_persistence_specs.secret_client", $"expected AWS or GCP, got {Show(client)}", "set it to AWS or GCP");
             var secrets = new JsonObject { ["client"] = client };
-            if (client == "AWS" && Top("kafka_sasl_mechanism")?.StartsWith("SCRAM", StringComparison.Ordinal) == true)
+            // The guide's kafka_sasl_secret names a secret that exists (with its own key), so only a secret the stack
+            // creates needs the stack's customer-managed key.
+            if (client == "AWS" && Top("kafka_sasl_mechanism")?.StartsWith("SCRAM", StringComparison.Ordinal) == true && Top("kafka_sasl_secret") is null)
                 secrets["kmsKeyId"] = "<customer-managed KMS key for the MSK secret>";
             return secrets;
         }
@@ -162,7 +167,15 @@ public static class GuideSpecImporter
                 .Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
             Put(kafka, "securityProtocol", Top("kafka_security_protocol"));
             Put(kafka, "saslMechanism", Top("kafka_sasl_mechanism"));
-            Put(kafka, "saslSecret", Top("kafka_sasl_secret"));
+            if (Top("kafka_sasl_secret") is { } secret)
+            {
+                kafka["saslSecret"] = secret;
+                // The guide points at a secret that already exists: reference it, create nothing.
+                kafka["useExistingSaslSecret"] = true;
+                Note($"{StackConfigKeys.Qualified(StackConfigKeys.Bus)}.kafka.useExistingSaslSecret",
+                    $"kafka_sasl_secret names an existing secret; the stack reads its username and password at pulumi up and creates or associates nothing",
+                    $"to let the stack create the secret instead: pulumi config set --path 'persistence:bus.kafka.useExistingSaslSecret' false, then set persistence:kafkaSaslUsername and kafkaSaslPassword as secrets");
+            }
             return kafka;
         }
 
@@ -222,7 +235,14 @@ public static class GuideSpecImporter
                     ["request"] = Resources(w["request"], $"{path}.request"),
                     ["limit"] = Resources(w["limit"], $"{path}.limit"),
                 };
-                if (Text(w["version"]) is { } version) writer["version"] = version;
+                // The guide's version tags its own per-language images; this stack builds one image tagged by content
+                // hash, so pinning the guide's tag would run an image no build produces (ImagePullBackOff).
+                if (Text(w["version"]) is { } version)
+                {
+                    VersionNotes.Add($"{path} ({Text(w["name"])}) had version {version}: recorded here, not pinned; the stack runs the image it builds (sha-<hash of writers/>)");
+                    Note($"{path}.version", $"version {version} is recorded in the header, not pinned: no build of this stack produces that tag",
+                        $"to run an image you pushed yourself: pulumi config set --path 'persistence:writers[{i}].version' {version}");
+                }
                 if (w["default_replica_count"] is { } replicas)
                 {
                     if (int.TryParse(Text(replicas), out var n)) writer["replicas"] = n;

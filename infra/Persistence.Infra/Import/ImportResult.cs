@@ -10,4 +10,7 @@ namespace Persistence.Infra.Import;
 public sealed record ImportResult(IReadOnlyDictionary<string, JsonNode?>? Values, IReadOnlyList<ConfigProblem> Problems)
 {
     public bool Succeeded => Values is not null;
+
+    /// <summary>Spec values recorded for people but given no effect (e.g. the guide's writer versions), for the file's header.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Persistence.Infra.Desired;
+using Persistence.Infra.Desired.Gcp;
 
 namespace Persistence.Infra.Rendering;
 
@@ -39,7 +40,8 @@ public static class CloudSummary
         }
         md.Append($"\n### IAM role `{aws.Role.Name}` (IRSA)\n\n- ARN `{aws.Role.Arn}`\n");
         Code(md, "trust policy", aws.Role.TrustPolicyJson);
-        Code(md, $"inline policy `{aws.Role.InlinePolicyName}`", aws.Role.InlinePolicyJson);
+        if (aws.Role.InlinePolicyJson is { } inline) Code(md, $"inline policy `{aws.Role.InlinePolicyName}`", inline);
+        else md.Append("\nno inline policy: the writers need no AWS rights (credentials come from mounted files)\n");
         md.Append("\n### Kafka topics (ensured by the in-cluster Job)\n\n| topic | partitions | replication | retention (h) | DLQ |\n| --- | --- | --- | --- | --- |\n");
         foreach (var t in aws.KafkaTopics)
             md.Append($"| `{t.Name}` | {t.Partitions} | {t.ReplicationFactor} | {t.RetentionHours} | {(t.IsDeadLetter ? "yes" : "")} |\n");
@@ -54,23 +56,24 @@ public static class CloudSummary
         var sa = gcp.ServiceAccount;
         md.Append($"### Service account `{sa.Email}`\n\n- `{sa.WorkloadIdentityRole}` for `{sa.WorkloadIdentityMember}` (Workload Identity)\n\n");
         if (gcp.Secret is { } secret)
-            md.Append($"### Secret Manager\n\n- `{secret.SecretId}` in `{secret.ProjectId}`, replication {secret.Replication}: {Fields(secret.Fields)}; `{secret.AccessorRole}` for `{secret.AccessorMember}`\n\n");
+            md.Append($"### Secret Manager\n\n- `{secret.SecretId}` in `{secret.ProjectId}`, replication {secret.Replication}: {Fields(secret.Fields)}; no reader is granted (writers read mounted files)\n\n");
         md.Append("### Pub/Sub topics\n\n");
         foreach (var t in gcp.Topics)
             md.Append($"- `{t.Name}`{(t.IsDeadLetter ? " (dead-letter topic)" : "")}{(t.MessageRetentionDuration is { } r ? $", retention {r}" : "")}\n");
-        md.Append("\n### Pub/Sub subscriptions\n\n| subscription | topic | writer | ack deadline (s) | dead letter | retry backoff |\n| --- | --- | --- | --- | --- | --- |\n");
+        md.Append("\n### Pub/Sub subscriptions\n\n| subscription | topic | writer | ack deadline (s) | dead letter | retry backoff | expires |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var sub in gcp.Subscriptions)
             md.Append($"| `{sub.Name}` | `{sub.Topic}` | {sub.Writer ?? "(holds dead letters)"} | {sub.AckDeadlineSeconds} | "
-                + $"{(sub.DeadLetter is { } dl ? $"`{dl.Topic}` after {dl.MaxDeliveryAttempts} attempts" : "")} | {sub.MinimumBackoff}-{sub.MaximumBackoff} |\n");
+                + $"{(sub.DeadLetter is { } dl ? $"`{dl.Topic}` after {dl.MaxDeliveryAttempts} attempts" : "")} | {sub.MinimumBackoff}-{sub.MaximumBackoff} | {(sub.ExpirationTtl == PubSubSubscription.NeverExpire ? "never" : $"idle {sub.ExpirationTtl}")} |\n");
         md.Append("\n### IAM grants\n\n| on | role | member | why |\n| --- | --- | --- | --- |\n");
         foreach (var g in gcp.TopicGrants) md.Append($"| topic `{g.Topic}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
         foreach (var g in gcp.SubscriptionGrants) md.Append($"| subscription `{g.Subscription}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
         foreach (var g in gcp.ProjectGrants) md.Append($"| project `{g.ProjectId}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
+        foreach (var g in gcp.BucketGrants) md.Append($"| bucket `gs://{g.Bucket}` | `{g.Role}` | `{g.Member}` | {g.Why} |\n");
         md.Append('\n');
     }
 
     private static string Fields(IEnumerable<SecretField> fields) =>
-        "JSON {" + string.Join(", ", fields.Select(f => $"`{f.Field}` from `persistence:{f.ConfigKey}`")) + "}";
+        "JSON {" + string.Join(", ", fields.Select(f => $"`{f.Field}` from `{f.Source}`")) + "}";
 
     private static string List(IEnumerable<string> items) => string.Join(", ", items.Select(i => $"`{i}`"));
 

@@ -96,6 +96,10 @@ internal static partial class CloudRules
             yield return Error($"{Paths.Images}.repository", "the repository must not carry a tag", $"put the tag in {Paths.Images}.tag or a writer's version");
         if (c.Images.Tag is { } tag && !Names.IsImageTag(tag))
             yield return Error($"{Paths.Images}.tag", $"\"{tag}\" is not a valid image tag", "letters, digits, '_', '.', '-' (at most 128)");
+        else if (c.Images.Tag is { } pinned && !Names.IsContentTag(pinned))
+            yield return Warning($"{Paths.Images}.tag",
+                $"pins every writer to \"{pinned}\" and builds nothing, so {registry}/{c.Images.Repository}:{pinned} must already exist or the pods get ImagePullBackOff",
+                $"push that tag first, or remove the pin so the stack builds its own: pulumi config rm --path '{Paths.Images}.tag'");
     }
 
     private static string Name(CloudProvider cloud) => cloud.ToString().ToLowerInvariant();

@@ -51,7 +51,19 @@ internal static class KafkaRules
         if (scram && kafka.SaslSecret is { Length: > 0 } secret && !secret.StartsWith("AmazonMSK_", StringComparison.Ordinal))
             yield return Error($"{Paths.Kafka}.saslSecret", $"MSK only associates SCRAM secrets whose name starts with AmazonMSK_, not \"{secret}\"",
                 $"rename it to AmazonMSK_{secret}");
-        if (scram && c.Cloud == CloudProvider.Aws)
+        if (kafka.UseExistingSaslSecret)
+        {
+            if (mechanism is null)
+                yield return Warning($"{Paths.Kafka}.useExistingSaslSecret", $"ignored: {kafka.SecurityProtocol} uses no SASL secret", $"remove it: pulumi config rm --path '{Paths.Kafka}.useExistingSaslSecret'");
+            if (kafka.ClusterArn is not null)
+                yield return Warning($"{Paths.Kafka}.clusterArn", $"ignored: the stack associates only a SASL secret it creates, and {kafka.SaslSecret} already exists",
+                    $"associate it once yourself (aws kafka batch-associate-scram-secret --cluster-arn {kafka.ClusterArn} --secret-arn-list <its ARN>), then pulumi config rm --path '{Paths.Kafka}.clusterArn'");
+            foreach (var key in new[] { StackConfigKeys.KafkaSaslUsername, StackConfigKeys.KafkaSaslPassword }.Where(c.SecretKeysSet.Contains))
+                yield return Warning(StackConfigKeys.Qualified(key), $"ignored: the SASL credentials are read from the existing secret {kafka.SaslSecret}",
+                    $"pulumi config rm {StackConfigKeys.Qualified(key)}");
+        }
+        // The key encrypts the SCRAM secret the stack creates; an existing secret already has its own.
+        if (scram && c.Cloud == CloudProvider.Aws && !kafka.UseExistingSaslSecret)
         {
             var key = c.Secrets.KmsKeyId;
             if (string.IsNullOrWhiteSpace(key))

@@ -22,6 +22,16 @@ internal static partial class Names
 
     public static bool IsImageTag(string tag) => ImageTag().IsMatch(tag);
 
+    /// <summary>A tag this stack's own builds produce (<see cref="Desired.Image.ContentHash.Tag"/>): "sha-" and 12 hex.</summary>
+    public static bool IsContentTag(string tag) =>
+        tag.Length == Desired.Image.ContentHash.Prefix.Length + 12 && tag.StartsWith(Desired.Image.ContentHash.Prefix, StringComparison.Ordinal)
+        && tag[Desired.Image.ContentHash.Prefix.Length..].All(char.IsAsciiHexDigitLower);
+
+    /// <summary>A user-managed service account: &lt;6-30 char id&gt;@&lt;project&gt;.iam.gserviceaccount.com.</summary>
+    public static bool IsGoogleServiceAccountEmail(string email) =>
+        email.Split('@') is [var id, var domain] && IsGcpServiceAccountId(id)
+        && domain.EndsWith(".iam.gserviceaccount.com", StringComparison.Ordinal) && IsGcpProjectId(domain[..^".iam.gserviceaccount.com".Length]);
+
     public static bool IsHostPort(string address) => HostPort().IsMatch(address);
 
     public static bool IsPlaceholder(string value) => Placeholder().IsMatch(value) || value.Trim() == "...";

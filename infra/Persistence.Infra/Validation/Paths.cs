@@ -13,6 +13,7 @@ internal static class Paths
     public const string Stores = "persistence:stores";
     public const string Images = "persistence:images";
     public const string Writers = "persistence:writers";
+    public const string Keda = "persistence:keda";
 
     public static string Writer(int index) => $"{Writers}[{index}]";
 }

@@ -20,9 +20,13 @@ internal static class ScalingRules
                 yield return Error($"{path}.maxReplicas", $"must be at least 1, got {s.MaxReplicas}", "e.g. 6");
             else if (s.MaxReplicas < s.MinReplicas)
                 yield return Error($"{path}.maxReplicas", $"maxReplicas {s.MaxReplicas} is below minReplicas {s.MinReplicas}", $"raise it to at least {s.MinReplicas}");
-            else if (s.MaxReplicas < w.Replicas)
-                yield return Error($"{path}.maxReplicas", $"maxReplicas {s.MaxReplicas} is below replicas {w.Replicas}; KEDA would scale the writer down right after deploy",
-                    $"raise it to at least {w.Replicas} or lower {Paths.Writer(i)}.replicas");
+
+            // The debugging guide's backlog remedy "raise replicas" does nothing here: the Deployment has no replicas
+            // field (the HPA owns it) and KEDA keeps the count between min and max.
+            if (w.Replicas is { } replicas)
+                yield return Warning($"{Paths.Writer(i)}.replicas",
+                    $"ignored: KEDA scales this writer between {path}.minReplicas ({s.MinReplicas}) and {path}.maxReplicas ({s.MaxReplicas}), so replicas {replicas} changes nothing",
+                    $"to keep more replicas running, raise the floor: pulumi config set --path '{path}.minReplicas' {Math.Max(replicas, s.MinReplicas)}; then pulumi config rm --path '{Paths.Writer(i)}.replicas'");
 
             if (kafka && c.Bus.Kafka is { } k && s.MaxReplicas > k.Partitions)
                 yield return Warning($"{path}.maxReplicas", $"maxReplicas {s.MaxReplicas} is above the {k.Partitions} partitions of each topic; KEDA never scales a consumer group past its partitions",

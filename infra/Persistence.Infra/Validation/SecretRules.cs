@@ -4,27 +4,14 @@ using static Persistence.Infra.Validation.ConfigProblem;
 namespace Persistence.Infra.Validation;
 
 /// <summary>
-/// Names the secret config `pulumi up` will need. A warning, not an error: stack files in git carry no
-/// ciphertext until someone runs `pulumi config set --secret`, and preview/render never need the values.
+/// Names the secret config `pulumi up` will need (<see cref="RequiredSecrets"/>). A warning, not an error, for
+/// `validate` and `pulumi preview` alike: stack files in git carry no ciphertext until someone runs
+/// `pulumi config set --secret`, and a preview never needs the values. `pulumi up` stops on them (the host).
 /// </summary>
 internal static class SecretRules
 {
-    public static IEnumerable<ConfigProblem> Check(StackConfig c)
-    {
-        var needed = new List<(string Key, string Why)>();
-        if (c.Bus.Backend == BusBackend.Kafka && c.Bus.Kafka?.SaslMechanism is { } mechanism)
-        {
-            needed.Add((StackConfigKeys.KafkaSaslUsername, $"the {mechanism} credentials stored in {c.Bus.Kafka.SaslSecret}"));
-            needed.Add((StackConfigKeys.KafkaSaslPassword, $"the {mechanism} credentials stored in {c.Bus.Kafka.SaslSecret}"));
-        }
-        if (c.Stores.Postgres is not null)
-            needed.Add((StackConfigKeys.PostgresPassword, $"the password of {c.Stores.Postgres.Username}@{c.Stores.Postgres.Host}"));
-
-        foreach (var (key, why) in needed.Where(n => !c.SecretKeysSet.Contains(n.Key)))
-        {
-            var path = StackConfigKeys.Qualified(key);
-            yield return Warning(path, $"secret not set; pulumi up needs it for {why}",
-                $"pulumi config set --secret {path} <value> (the value is stored encrypted and never printed)");
-        }
-    }
+    public static IEnumerable<ConfigProblem> Check(StackConfig c, string? stack) =>
+        RequiredSecrets.Missing(c).Select(s => Warning(s.Path,
+            $"secret not set: pulumi preview runs without it (a masked placeholder fills {s.Why}), pulumi up stops until it is set",
+            $"{s.SetCommand(stack)} (encrypted into {(stack is null ? "Pulumi.<stack>.yaml" : $"Pulumi.{stack}.yaml")} with the stack's secrets provider; commit it so pull-request previews have it, or import it from a Pulumi ESC environment)"));
 }

@@ -16,11 +16,12 @@ public sealed record ValidationReport(StackConfig? Config, IReadOnlyList<ConfigP
 public static class StackValidator
 {
     /// <summary>Reads and validates namespace-stripped values (what the CLI and the Pulumi host both have).</summary>
-    public static ValidationReport Run(IReadOnlyDictionary<string, JsonNode?> values)
+    /// <param name="stack">The stack name, when known: fixes then name it (`pulumi config set ... -s dev`).</param>
+    public static ValidationReport Run(IReadOnlyDictionary<string, JsonNode?> values, string? stack = null)
     {
         var read = StackConfigReader.Read(values);
         if (read.Config is null) return new(null, read.Problems);
-        return new(read.Config, [.. read.Problems, .. Validate(read.Config)]);
+        return new(read.Config, [.. read.Problems, .. Validate(read.Config, stack)]);
     }
 
     /// <summary>Loads Pulumi.&lt;stack&gt;.yaml and validates it.</summary>
@@ -28,11 +29,11 @@ public static class StackValidator
     {
         var file = StackFile.Load(path);
         if (file.Problems.Any(p => p.IsError)) return new(null, file.Problems);
-        var report = Run(file.Values);
+        var report = Run(file.Values, StackFile.StackName(path));
         return report with { Problems = [.. file.Problems, .. report.Problems] };
     }
 
-    public static IReadOnlyList<ConfigProblem> Validate(StackConfig config)
+    public static IReadOnlyList<ConfigProblem> Validate(StackConfig config, string? stack = null)
     {
         IEnumerable<ConfigProblem>[] checks =
         [
@@ -45,7 +46,8 @@ public static class StackValidator
             RedisTlsRules.Check(config),
             WriterRules.Check(config),
             ScalingRules.Check(config),
-            SecretRules.Check(config),
+            KedaRules.Check(config),
+            SecretRules.Check(config, stack),
         ];
         var placeholders = PlaceholderRules.Check(config).ToList();
         var placeholderPaths = placeholders.Select(p => p.Path).ToHashSet();

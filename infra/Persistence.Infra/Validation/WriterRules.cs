@@ -24,6 +24,10 @@ internal static class WriterRules
 
             if (w.Version is { } version && !Names.IsImageTag(version))
                 yield return Error($"{path}.version", $"\"{version}\" is not a valid image tag", "letters, digits, '_', '.', '-' (at most 128), or remove it to use the content-hash tag");
+            else if (w.Version is { } pin && !Names.IsContentTag(pin))
+                yield return Warning($"{path}.version",
+                    $"pins image tag \"{pin}\", which no build of this stack produces (it builds and pushes {c.Images.Registry}/{c.Images.Repository}:sha-<hash of writers/>); unless that tag was pushed by hand, the pods get ImagePullBackOff",
+                    $"remove the pin: pulumi config rm --path '{path}.version' (or push {c.Images.Registry}/{c.Images.Repository}:{pin} first)");
             if (w.Replicas < 0)
                 yield return Error($"{path}.replicas", $"must be 0 or more, got {w.Replicas}", "1");
 

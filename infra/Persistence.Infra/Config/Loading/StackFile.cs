@@ -17,6 +17,13 @@ public sealed record StackFile(
 {
     public static string FileName(string stack) => $"Pulumi.{stack}.yaml";
 
+    /// <summary>"dir/Pulumi.dev.yaml" -> "dev"; null for a file not named like a stack file.</summary>
+    public static string? StackName(string path) =>
+        System.IO.Path.GetFileName(path) is var name && name.StartsWith("Pulumi.", StringComparison.Ordinal) && name.EndsWith(".yaml", StringComparison.Ordinal)
+            && name.Length > "Pulumi..yaml".Length
+            ? name["Pulumi.".Length..^".yaml".Length]
+            : null;
+
     public static StackFile Load(string path) => Parse(File.ReadAllText(path), path);
 
     public static StackFile Parse(string yaml, string path = "Pulumi.stack.yaml")

@@ -27,8 +27,8 @@ public sealed record AwsSecret(
     string? ResourcePolicyJson,
     string? ScramClusterArn);
 
-/// <summary>IAM role for the writers' ServiceAccount (IRSA) and its one inline policy.</summary>
-public sealed record AwsIrsaRole(string Name, string Arn, string Description, string TrustPolicyJson, string InlinePolicyName, string InlinePolicyJson);
+/// <summary>IAM role for the writers' ServiceAccount (IRSA) and its one inline policy (null: the writers need no AWS rights).</summary>
+public sealed record AwsIrsaRole(string Name, string Arn, string Description, string TrustPolicyJson, string InlinePolicyName, string? InlinePolicyJson);
 
 /// <summary>A Kafka topic the in-cluster Job ensures (MSK has no topic resource in the pinned provider).</summary>
 public sealed record KafkaTopic(string Name, int Partitions, int ReplicationFactor, int RetentionHours, bool IsDeadLetter);

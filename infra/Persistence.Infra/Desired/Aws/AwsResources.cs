@@ -21,13 +21,14 @@ public static class AwsResources
         var kms = KmsKey(c);
 
         var secrets = new List<AwsSecret>();
-        if (credentials.KafkaSasl && c.Bus.Kafka is { SaslSecret: { } saslName } kafka)
+        // An existing SASL secret (bus.kafka.useExistingSaslSecret) is neither created, changed nor associated here.
+        if (credentials.KafkaSasl && credentials.ExistingSaslSecret is null && c.Bus.Kafka is { SaslSecret: { } saslName } kafka)
         {
             secrets.Add(new AwsSecret(
                 "kafka-sasl",
                 saslName,
                 $"SASL/{kafka.SaslMechanism} credentials of the {c.Namespace} writers (MSK reads it: the name starts with AmazonMSK_)",
-                Credentials.KafkaSaslFields,
+                credentials.KafkaSaslFields,
                 MskReadPolicy(),
                 kafka.SaslMechanism!.StartsWith("SCRAM", StringComparison.OrdinalIgnoreCase) ? kafka.ClusterArn : null));
         }
@@ -43,7 +44,7 @@ public static class AwsResources
             $"IRSA role of the {c.Namespace}/{c.ServiceAccount.Name} ServiceAccount (persistence writers)",
             TrustPolicy(c),
             "persistence-writers",
-            InlinePolicy(c, secrets, region));
+            InlinePolicy(c));
 
         return new AwsDesired(account, region, kms, secrets, role, KafkaTopics(c),
             AwsNames.IsEcr(c.Images.Registry) ? new AwsEcrRepository(c.Images.Repository, "IMMUTABLE", ScanOnPush: true) : null);
@@ -107,33 +108,14 @@ public static class AwsResources
     }
 
     /// <summary>
-    /// Least privilege: read its own secrets (decrypting only through Secrets Manager) and the upload bucket. Kafka
-    /// needs no IAM grant: the writers authenticate with SCRAM, and kafka-cluster:* actions apply to IAM auth only.
+    /// Least privilege: only the upload bucket, for the bulk insert writer. No Secrets Manager or KMS rights: the
+    /// writers (and the topics Job) read their credentials from files mounted from the Kubernetes Secret; MSK reads the
+    /// SCRAM secret with its own service principal. Kafka needs no IAM grant either: the writers authenticate with SCRAM,
+    /// and kafka-cluster:* actions apply to IAM auth only. Null when nothing is needed (IAM refuses an empty policy).
     /// </summary>
-    private static string InlinePolicy(StackConfig c, IReadOnlyList<AwsSecret> secrets, string region)
+    private static string? InlinePolicy(StackConfig c)
     {
         var statements = new JsonArray();
-        if (secrets.Count > 0)
-        {
-            statements.Add(new JsonObject
-            {
-                ["Sid"] = "ReadOwnSecrets",
-                ["Effect"] = "Allow",
-                ["Action"] = new JsonArray("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
-                ["Resource"] = new JsonArray([.. secrets.Select(s => (JsonNode)AwsNames.SecretArnPattern(c, s.Name))]),
-            });
-            statements.Add(new JsonObject
-            {
-                ["Sid"] = "DecryptSecretsViaSecretsManager",
-                ["Effect"] = "Allow",
-                ["Action"] = "kms:Decrypt",
-                ["Resource"] = $"arn:aws:kms:{region}:{AwsNames.AccountId(c)}:key/*",
-                ["Condition"] = new JsonObject
-                {
-                    ["StringEquals"] = new JsonObject { ["kms:ViaService"] = $"secretsmanager.{region}.amazonaws.com" },
-                },
-            });
-        }
         if (c.Stores.UploadBucket is { } bucket && bucket.StartsWith("s3://", StringComparison.Ordinal)
             && c.Writers.Any(w => w.Type == WriterType.OFFLINE_STORE_BULK_INSERT_WRITER))
         {
@@ -155,7 +137,7 @@ public static class AwsResources
                 ["Resource"] = $"arn:aws:s3:::{name}/{prefix}*",
             });
         }
-        return Json(new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements });
+        return statements.Count == 0 ? null : Json(new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements });
     }
 
     private static string Json(JsonNode node) => node.ToJsonString(Indented);

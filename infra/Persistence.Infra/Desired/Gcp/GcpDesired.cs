@@ -11,6 +11,7 @@ public sealed record GcpDesired(
     IReadOnlyList<PubSubTopicGrant> TopicGrants,
     IReadOnlyList<PubSubSubscriptionGrant> SubscriptionGrants,
     IReadOnlyList<ProjectGrant> ProjectGrants,
+    IReadOnlyList<BucketGrant> BucketGrants,
     string RegistryHost);
 
 /// <summary>The writers' Google service account and the Workload Identity binding letting the Kubernetes SA act as it.</summary>
@@ -25,8 +26,12 @@ public sealed record GcpServiceAccount(
     public string Member => $"serviceAccount:{Email}";
 }
 
-/// <summary>Secret Manager secret (automatic replication) whose value is the JSON of <see cref="Fields"/>; the writers' SA may read it.</summary>
-public sealed record GcpSecret(string SecretId, string ProjectId, string Replication, IReadOnlyList<SecretField> Fields, string AccessorRole, string AccessorMember);
+/// <summary>
+/// Secret Manager secret (automatic replication) whose value is the JSON of <see cref="Fields"/>: a copy of the store
+/// credentials for operators. No writer reads it (they read the files mounted from the Kubernetes Secret), so nobody
+/// is granted access to it.
+/// </summary>
+public sealed record GcpSecret(string SecretId, string ProjectId, string Replication, IReadOnlyList<SecretField> Fields);
 
 /// <param name="MessageRetentionDuration">e.g. "604800s", or null for Pub/Sub's default.</param>
 public sealed record PubSubTopic(string Name, string ProjectId, string? MessageRetentionDuration, bool IsDeadLetter);
@@ -43,7 +48,12 @@ public sealed record PubSubSubscription(
     string MinimumBackoff,
     string MaximumBackoff,
     string? MessageRetentionDuration,
-    string? Writer);
+    string? Writer,
+    string ExpirationTtl = PubSubSubscription.NeverExpire)
+{
+    /// <summary>expirationPolicy.ttl "" means never expire (Pub/Sub's default deletes a subscription idle 31 days).</summary>
+    public const string NeverExpire = "";
+}
 
 public sealed record DeadLetterPolicy(string Topic, int MaxDeliveryAttempts);
 
@@ -52,3 +62,6 @@ public sealed record PubSubTopicGrant(string Topic, string ProjectId, string Rol
 public sealed record PubSubSubscriptionGrant(string Subscription, string ProjectId, string Role, string Member, string Why);
 
 public sealed record ProjectGrant(string ProjectId, string Role, string Member, string Why);
+
+/// <summary>An IAM member on a Cloud Storage bucket (the bucket name, without gs://).</summary>
+public sealed record BucketGrant(string Bucket, string Role, string Member, string Why);

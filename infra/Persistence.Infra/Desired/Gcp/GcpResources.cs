@@ -13,9 +13,7 @@ public static class GcpResources
     public const string Publisher = "roles/pubsub.publisher";
     public const string Subscriber = "roles/pubsub.subscriber";
 
-    /// <summary>KEDA's operator (namespace keda, ServiceAccount keda-operator, as the KEDA Helm chart installs it).</summary>
-    public const string KedaNamespace = "keda";
-    public const string KedaServiceAccount = "keda-operator";
+    public const string ObjectViewer = "roles/storage.objectViewer";
 
     /// <summary>Dead-lettered messages stay this long on the DLQ topic and its subscription (the subscription maximum).</summary>
     public const string DeadLetterRetention = "604800s";
@@ -72,16 +70,34 @@ public static class GcpResources
         var projectGrants = new List<ProjectGrant>
         {
             // KEDA's prometheus trigger authenticates as its operator (podIdentity gcp) and reads Cloud Monitoring.
-            new(project, "roles/monitoring.viewer",
-                $"principal://iam.googleapis.com/projects/{pubsub.ProjectNumber}/locations/global/workloadIdentityPools/{project}.svc.id.goog/subject/ns/{KedaNamespace}/sa/{KedaServiceAccount}",
+            new(project, "roles/monitoring.viewer", KedaMember(c, pubsub),
                 "KEDA reads num_undelivered_messages through Cloud Monitoring's PromQL endpoint"),
         };
 
+        // The bulk insert writer reads (and lists nothing but) the objects announced on its bus.
+        var bucketGrants = new List<BucketGrant>();
+        if (UploadBucketName(c) is { } bucket && c.Writers.Any(w => w.Type == WriterType.OFFLINE_STORE_BULK_INSERT_WRITER))
+            bucketGrants.Add(new(bucket, ObjectViewer, gsa.Member, "the bulk insert writer reads the parquet files it loads"));
+
         var secret = credentials.StoreFields.Count == 0 ? null : new GcpSecret(
-            c.Secrets.Name ?? $"{c.Namespace}-credentials", c.Secrets.ProjectId ?? gsa.ProjectId, "automatic",
-            credentials.StoreFields, "roles/secretmanager.secretAccessor", gsa.Member);
+            c.Secrets.Name ?? $"{c.Namespace}-credentials", c.Secrets.ProjectId ?? gsa.ProjectId, "automatic", credentials.StoreFields);
 
         return new GcpDesired(project, pubsub.ProjectNumber, gsa, secret, topics, subscriptions, topicGrants, subscriptionGrants,
-            projectGrants, c.Images.Registry.Split('/')[0]);
+            projectGrants, bucketGrants, c.Images.Registry.Split('/')[0]);
     }
+
+    /// <summary>"gs://bucket/prefix" -> "bucket"; null unless a gs:// bucket is configured.</summary>
+    public static string? UploadBucketName(StackConfig c) =>
+        c.Stores.UploadBucket is { } uri && uri.StartsWith("gs://", StringComparison.Ordinal) && uri.Length > "gs://".Length
+            ? uri["gs://".Length..].Split('/')[0]
+            : null;
+
+    /// <summary>
+    /// KEDA's operator as an IAM member: the Google service account its ServiceAccount is annotated with, or else its
+    /// Kubernetes ServiceAccount as a Workload Identity Federation principal.
+    /// </summary>
+    public static string KedaMember(StackConfig c, PubSubConfig pubsub) =>
+        c.Keda.GoogleServiceAccount is { } email
+            ? $"serviceAccount:{email}"
+            : $"principal://iam.googleapis.com/projects/{pubsub.ProjectNumber}/locations/global/workloadIdentityPools/{pubsub.ProjectId}.svc.id.goog/subject/ns/{c.Keda.Namespace}/sa/{c.Keda.ServiceAccount}";
 }

@@ -14,7 +14,8 @@ public sealed record WriterImage(string Registry, string Repository, string Tag,
 
 /// <summary>
 /// docker build of writers/Dockerfile. The context is the repository root because the Dockerfile copies the root
-/// build files (global.json, Directory.*.props) next to writers/.
+/// build files (global.json, Directory.*.props) next to writers/; the root .dockerignore narrows it to exactly the
+/// files <see cref="ContentHash"/> hashes, so the provider rebuilds exactly when the tag changes.
 /// </summary>
 /// <param name="ContextDirectory">Absolute path of the build context (the checkout root).</param>
 /// <param name="Dockerfile">Absolute path of writers/Dockerfile.</param>

@@ -57,13 +57,13 @@ public static class ClusterObjects
         if (credentials.KafkaSasl)
         {
             // username/password for KEDA's TriggerAuthentication; sasl.json is the file the writer reads.
-            fields.AddRange(Credentials.KafkaSaslFields);
-            json.Add(new SecretJsonFile(Credentials.KafkaSaslFileKey, Credentials.KafkaSaslFields));
+            fields.AddRange(credentials.KafkaSaslFields);
+            json.Add(new SecretJsonFile(Credentials.KafkaSaslFileKey, credentials.KafkaSaslFields));
         }
         fields.AddRange(credentials.StoreFields);
 
-        var sources = fields.Select(f => $"{f.Field}={StackConfigKeys.Qualified(f.ConfigKey)}")
-            .Concat(json.Select(j => $"{j.Key}=json({string.Join(",", j.Fields.Select(f => $"{f.Field}:{StackConfigKeys.Qualified(f.ConfigKey)}"))})"));
+        var sources = fields.Select(f => $"{f.Field}={f.Source}")
+            .Concat(json.Select(j => $"{j.Key}=json({string.Join(",", j.Fields.Select(f => $"{f.Field}:{f.Source}"))})"));
         var shape = new V1Secret
         {
             ApiVersion = "v1",

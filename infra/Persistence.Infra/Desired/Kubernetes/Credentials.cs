@@ -32,20 +32,25 @@ public sealed class Credentials
         var kafka = config.Bus.Kafka;
         KafkaSasl = config.Bus.Backend == BusBackend.Kafka && kafka is not null && kafka.SaslMechanism is not null
                     && kafka.SecurityProtocol.StartsWith("SASL_", StringComparison.OrdinalIgnoreCase);
+        ExistingSaslSecret = KafkaSasl && kafka!.UseExistingSaslSecret ? kafka.SaslSecret : null;
         Postgres = config.Stores.Postgres is not null;
         // Redis AUTH is optional (ElastiCache without AUTH); only a set secret adds it, else $(REDIS_PASSWORD) would stay literal.
         Redis = config.Stores.Redis is not null && config.SecretKeysSet.Contains(StackConfigKeys.RedisPassword);
     }
 
     public bool KafkaSasl { get; }
+
+    /// <summary>The existing MSK secret the SASL pair is read from (bus.kafka.useExistingSaslSecret), else null: the stack creates it.</summary>
+    public string? ExistingSaslSecret { get; }
     public bool Postgres { get; }
     public bool Redis { get; }
     public bool Any => KafkaSasl || Postgres || Redis;
 
-    public static IReadOnlyList<SecretField> KafkaSaslFields =>
+    /// <summary>The SASL pair: from secret config, or from the existing secret's {"username","password"} (MSK's format).</summary>
+    public IReadOnlyList<SecretField> KafkaSaslFields =>
     [
-        new(KafkaUsernameKey, StackConfigKeys.KafkaSaslUsername),
-        new(KafkaPasswordKey, StackConfigKeys.KafkaSaslPassword),
+        new(KafkaUsernameKey, StackConfigKeys.KafkaSaslUsername, ExistingSaslSecret is { } name ? new ExistingSecretValue(name, "username") : null),
+        new(KafkaPasswordKey, StackConfigKeys.KafkaSaslPassword, ExistingSaslSecret is { } same ? new ExistingSecretValue(same, "password") : null),
     ];
 
     /// <summary>Store credentials (not the SASL pair): what the cloud credentials secret holds.</summary>

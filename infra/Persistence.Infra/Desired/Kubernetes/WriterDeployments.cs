@@ -13,6 +13,21 @@ public static class WriterDeployments
     /// <summary>The app user of the .NET runtime images (USER $APP_UID in writers/Dockerfile).</summary>
     public const long AppUid = 1654;
 
+    /// <summary>Size limits of the emptyDirs every writer has.</summary>
+    public const string TmpSize = "64Mi";
+    public const string DataSize = "1Gi";
+
+    /// <summary>The sum of the volumes' sizes, in Mi when whole (e.g. 64Mi + 1Gi + 10Gi = "11328Mi").</summary>
+    public static string EphemeralStorage(params string[] sizes)
+    {
+        var total = sizes.Sum(size => Validation.Quantities.TryParse(size, out var bytes)
+            ? bytes
+            : throw new ArgumentException($"'{size}' is not a Kubernetes quantity (validate reports it)", nameof(sizes)));
+        return total % Validation.Quantities.Mi == 0
+            ? (total / Validation.Quantities.Mi).ToString("0", CultureInfo.InvariantCulture) + "Mi"
+            : total.ToString("0", CultureInfo.InvariantCulture);
+    }
+
     public static V1Deployment Build(WriterConfig writer, StackConfig config, WriterImage image, Credentials credentials)
     {
         var labels = Labels.ForWriter(writer.Name, writer.Type);
@@ -23,19 +38,23 @@ public static class WriterDeployments
         };
         var volumes = new List<V1Volume>
         {
-            Models.EmptyDir("tmp", "64Mi"),
+            Models.EmptyDir("tmp", TmpSize),
             // The embedded store file (fallback stores and the mirror's outcome log) needs a writable place.
-            Models.EmptyDir("data", "1Gi"),
+            Models.EmptyDir("data", DataSize),
         };
         var requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Request.Cpu), ["memory"] = new(writer.Request.Memory) };
+        var limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Limit.Cpu), ["memory"] = new(writer.Limit.Memory) };
         if (writer.Type == Contracts.WriterType.OFFLINE_STORE_BULK_INSERT_WRITER)
         {
             // Objects are spooled to disk, not memory: the volume must hold the largest file, and the scheduler
-            // must know the pod needs that much local disk (or the kubelet evicts it mid-load).
+            // must know the pod needs that much local disk (or the kubelet evicts it mid-load). emptyDirs count
+            // against the pod's ephemeral storage, so request and limit cover all three volumes.
             var spool = writer.SpoolSize ?? WriterConfig.DefaultSpoolSize;
             mounts.Add(Models.Mount(WriterEnvironment.SpoolPath, "spool"));
             volumes.Add(Models.EmptyDir("spool", spool));
-            requests["ephemeral-storage"] = new ResourceQuantity(spool);
+            var disk = EphemeralStorage(TmpSize, DataSize, spool);
+            requests["ephemeral-storage"] = new ResourceQuantity(disk);
+            limits["ephemeral-storage"] = new ResourceQuantity(disk);
         }
         if (credentials.KafkaSasl)
         {
@@ -64,7 +83,7 @@ public static class WriterDeployments
             Resources = new V1ResourceRequirements
             {
                 Requests = requests,
-                Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(writer.Limit.Cpu), ["memory"] = new(writer.Limit.Memory) },
+                Limits = limits,
             },
             LivenessProbe = new V1Probe { HttpGet = Get("/healthz"), InitialDelaySeconds = 10, PeriodSeconds = 10, FailureThreshold = 3, TimeoutSeconds = 2 },
             ReadinessProbe = new V1Probe { HttpGet = Get("/readyz"), PeriodSeconds = 5, FailureThreshold = 3, TimeoutSeconds = 2 },
@@ -88,7 +107,7 @@ public static class WriterDeployments
             Spec = new V1DeploymentSpec
             {
                 // With KEDA the HPA owns the count: a replicas field here would reset it on every `pulumi up`.
-                Replicas = writer.Scaling is null ? writer.Replicas : null,
+                Replicas = writer.Scaling is null ? writer.FixedReplicas : null,
                 RevisionHistoryLimit = 5,
                 Selector = new V1LabelSelector { MatchLabels = Labels.Selector(writer.Name) },
                 // Consumers: never drop below the current count during a rollout; one extra pod at a time.

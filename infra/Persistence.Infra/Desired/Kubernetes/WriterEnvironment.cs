@@ -52,9 +52,9 @@ public static class WriterEnvironment
             Set(Bus.PubSubAckDeadlineSeconds, pubsub.AckDeadlineSeconds.ToString(CultureInfo.InvariantCulture));
         }
 
+        // No Stores__MetadataProvider or Stores__SnowflakeStorageIntegration: no writer reads them (docs/stack-config.md).
         var stores = config.Stores;
         Set(SettingNames.Stores.Cloud, config.Cloud == CloudProvider.Aws ? "AWS" : "GCP");
-        Set(SettingNames.Stores.MetadataProvider, stores.MetadataProvider);
         Set(SettingNames.Stores.EmbeddedPath, $"{DataPath}/persistence.duckdb");
         if (Credentials.UsesRedis(writer.Type) && stores.Redis is { } redis)
         {
@@ -77,7 +77,6 @@ public static class WriterEnvironment
         {
             Set(SettingNames.Stores.BulkInsertSpoolDirectory, SpoolPath);
             Set(SettingNames.Stores.UploadBucket, stores.UploadBucket);
-            Set(SettingNames.Stores.SnowflakeStorageIntegration, stores.SnowflakeStorageIntegration);
             if (config.Cloud == CloudProvider.Aws) Set(SettingNames.Stores.S3Region, AwsNames.Region(config));
         }
         if (writer.Type == WriterType.QUERY_MIRROR_CONSUMER)

@@ -19,6 +19,7 @@ public sealed class ErrorClassificationTests
     [InlineData("timeout", WriteErrorKind.Transient, "timeout")]
     [InlineData("wrapped-socket", WriteErrorKind.Transient, "network")]
     [InlineData("aggregate-permanent", WriteErrorKind.Permanent, "postgres_22021")]
+    [InlineData("polly-timeout", WriteErrorKind.Transient, "rejected")]
     [InlineData("bug", WriteErrorKind.Unknown, "NullReferenceException")]
     public void Errors_are_classified_by_their_adapter_or_the_fallback_table(string error, WriteErrorKind kind, string errorClass)
     {
@@ -31,6 +32,7 @@ public sealed class ErrorClassificationTests
             "timeout" => new TimeoutException(),
             "wrapped-socket" => new InvalidOperationException("driver", new SocketException((int)SocketError.ConnectionReset)),
             "aggregate-permanent" => new AggregateException(new PermanentWriteException("x", null, "postgres_22021")),
+            "polly-timeout" => new Polly.Timeout.TimeoutRejectedException(),
             _ => new NullReferenceException(),
         };
         Assert.Equal(new WriteError(kind, errorClass), WriteErrorClassifier.Classify(e));

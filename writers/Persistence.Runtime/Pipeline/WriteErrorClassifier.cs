@@ -33,6 +33,9 @@ public static class WriteErrorClassifier
         // A driver's own timeout (the loop's cancellation is handled before classification).
         TimeoutException or OperationCanceledException => new(WriteErrorKind.Transient, "timeout"),
         IOException or SocketException or HttpRequestException => new(WriteErrorKind.Transient, "network"),
+        // A client's own resilience layer (e.g. Microsoft.Extensions.Http.Resilience) timed out, broke its circuit or
+        // hit its rate limit: the target is failing or saturated, not the message.
+        Polly.ExecutionRejectedException => new(WriteErrorKind.Transient, "rejected"),
         _ => null,
     };
 }

@@ -39,6 +39,11 @@ public sealed class ErrorClassificationTests
     }
 
     [Fact]
+    public void Max_attempts_before_isolation_below_one_is_refused_naming_the_key() =>
+        Assert.Contains(new Persistence.Runtime.Options.WriterOptions { Type = WriterType.ONLINE_WRITER, MaxAttemptsBeforeIsolation = 0 }.Problems(),
+            p => p.StartsWith("Writer:MaxAttemptsBeforeIsolation must be at least 1", StringComparison.Ordinal));
+
+    [Fact]
     public async Task An_unknown_error_is_retried_a_bounded_number_of_times_then_only_the_failing_message_is_dead_lettered_with_its_type()
     {
         var harness = new LoopHarness();

@@ -44,6 +44,9 @@ public sealed record WriterOptions
         if (MaxBatchBytes < 1) yield return $"{SettingNames.Writer.MaxBatchBytes} must be at least 1 (got {MaxBatchBytes})";
         if (Concurrency < 1) yield return $"Writer:Concurrency must be at least 1 (got {Concurrency})";
         if (MemoryBudgetFraction is <= 0 or > 1) yield return $"Writer:MemoryBudgetFraction must be in (0, 1] (got {MemoryBudgetFraction})";
+        // Polly's retry accepts delays up to one day.
+        if (RetryInitialMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryInitialMilliseconds must be between 0 and 86400000 (got {RetryInitialMilliseconds})";
+        if (RetryMaxMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryMaxMilliseconds must be between 0 and 86400000 (got {RetryMaxMilliseconds})";
         if (MaxAttemptsBeforeIsolation < 1) yield return $"{SettingNames.Writer.MaxAttemptsBeforeIsolation} must be at least 1 (got {MaxAttemptsBeforeIsolation})";
         if (DrainTimeoutSeconds < 0) yield return $"{SettingNames.Writer.DrainTimeoutSeconds} must not be negative";
     }

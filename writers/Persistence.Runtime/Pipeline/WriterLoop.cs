@@ -16,6 +16,8 @@ public sealed record WriterIdentity(string Name, string Type);
 /// Bounded: payload bytes in flight never exceed the budget (one oversized message aside); a full budget stops receiving.
 /// Graceful: when <c>stopping</c> fires it stops receiving, writes and acknowledges what it holds within the drain
 /// timeout, and hands back (nacks) whatever is still unwritten after that.
+/// Classified: a failed write is retried or isolated by its error class (<see cref="WriteRetries"/>,
+/// <see cref="WriteErrorClassifier"/>), so one message never stops the writer.
 /// </summary>
 public sealed class WriterLoop<T>(
     WriterIdentity identity,

@@ -32,12 +32,16 @@ public sealed class LoopHarness
         publisher.PublishAsync(payloads.Select(p => new OutboundMessage(Encoding.UTF8.GetBytes(p))).ToList(), CancellationToken.None).AsTask().Wait();
     }
 
-    public IRunnableWriter Writer(WriterOptions? options = null, long budgetBytes = 1 << 20, IMessagePublisher? deadLetterPublisher = null) =>
+    public static WriterOptions FastOptions => new() { MaxBatchMessages = 10, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 1, RetryMaxMilliseconds = 5 };
+
+    /// <param name="wrapSource">Wraps the bus source, to script what settling does.</param>
+    public IRunnableWriter Writer(WriterOptions? options = null, long budgetBytes = 1 << 20, IMessagePublisher? deadLetterPublisher = null,
+        Func<IMessageSource, IMessageSource>? wrapSource = null) =>
         new LoopParts(
             new WriterIdentity("test-writer", "ONLINE_WRITER"),
-            Bus.OpenSource(Topic, Subscription),
+            (wrapSource ?? (s => s))(Bus.OpenSource(Topic, Subscription)),
             new DeadLetterPublisher(deadLetterPublisher ?? Bus.OpenPublisher(DeadLetterTopic)),
-            options ?? new WriterOptions { MaxBatchMessages = 10, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 1, RetryMaxMilliseconds = 5 },
+            options ?? FastOptions,
             new ByteBudget(budgetBytes),
             NullLogger.Instance).Loop(new TextDecoder(), Sink);
 

@@ -71,8 +71,9 @@ public sealed class PostgresOfflineStoreTests(PostgresFixture fixture) : IClassF
         var store = new PostgresOfflineStore(fixture.DataSource);
         var table = $"feature__atomic_{Guid.NewGuid():N}"[..40];
         await store.EnsureTableAsync(table, Schema(ValueType.Int), default);
-        // observation_id is the primary key and cannot be null: the second row fails inside the transaction.
-        await Assert.ThrowsAsync<PostgresException>(() => store.InsertAsync(new TableRows(table, Schema(ValueType.Int), [Row("o1", 1L), Row(null!, 2L)]), default));
+        // observation_id is the primary key and cannot be null: the second row fails inside the transaction (23502, permanent).
+        var error = await Assert.ThrowsAsync<Persistence.Contracts.PermanentWriteException>(() => store.InsertAsync(new TableRows(table, Schema(ValueType.Int), [Row("o1", 1L), Row(null!, 2L)]), default));
+        Assert.Equal("23502", Assert.IsType<PostgresException>(error.InnerException).SqlState);
         Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {table}"));
     }
 

@@ -17,7 +17,7 @@ public sealed class KafkaPublisher(IProducer<byte[]?, byte[]> producer, string t
             Value = m.Payload.ToArray(),
             Headers = Headers(m.Attributes),
         }, cancellationToken));
-        await Task.WhenAll(sends).ConfigureAwait(false);
+        await KafkaErrors.GuardAsync(Task.WhenAll(sends)).ConfigureAwait(false);
     }
 
     private static Headers? Headers(IReadOnlyDictionary<string, string>? attributes)

@@ -34,4 +34,5 @@ public sealed class PubSubPublisher(PubSubBus bus, string topicPath) : IMessageP
 }
 
 /// <summary>Pub/Sub cannot be used as configured or is unreachable; the message names the address and the setting to check.</summary>
-public sealed class PubSubUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+/// <remarks>An <see cref="IOException"/>: a publish that fails this way (a sink republishing, the DLQ) is transient for the writer loop.</remarks>
+public sealed class PubSubUnavailableException(string message, Exception? inner = null) : IOException(message, inner);

@@ -21,6 +21,8 @@ public static class SettingNames
         /// <summary>The container's memory limit in bytes (downward API, limits.memory).</summary>
         public const string MemoryLimitBytes = "Writer:MemoryLimitBytes";
         public const string DrainTimeoutSeconds = "Writer:DrainTimeoutSeconds";
+        /// <summary>Attempts for an unclassified write error before the batch is split and the failing message dead-lettered (default 5).</summary>
+        public const string MaxAttemptsBeforeIsolation = "Writer:MaxAttemptsBeforeIsolation";
         /// <summary>Port of /healthz, /readyz and /metrics (the image sets 8080).</summary>
         public const string HealthPort = "Writer:HealthPort";
     }

@@ -53,7 +53,8 @@ public static class RowChunks
 }
 
 /// <summary>A table exists with a schema the message cannot be written into. Permanent for that message.</summary>
-public sealed class SchemaConflictException(string message) : Exception(message);
+/// <remarks>A <see cref="Persistence.Contracts.PermanentWriteException"/>, so one that escapes a sink is still isolated and dead-lettered, never retried.</remarks>
+public sealed class SchemaConflictException(string message) : Persistence.Contracts.PermanentWriteException(message, null, "schema_conflict");
 
 public interface IMetricsStore
 {

@@ -26,6 +26,7 @@ public sealed class DuckDbDatabase : IAsyncDisposable
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try { return work(_connection); }
+        catch (DuckDBException e) when (DuckDbErrors.IsTransient(e)) { throw DuckDbErrors.Transient(e); }
         finally { _gate.Release(); }
     }
 
@@ -34,6 +35,7 @@ public sealed class DuckDbDatabase : IAsyncDisposable
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try { return await work(_connection).ConfigureAwait(false); }
+        catch (DuckDBException e) when (DuckDbErrors.IsTransient(e)) { throw DuckDbErrors.Transient(e); }
         finally { _gate.Release(); }
     }
 

@@ -11,7 +11,11 @@ namespace Persistence.Stores.Postgres;
 /// </summary>
 public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOfflineStore
 {
-    public async Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken)
+    // Public calls go through PostgresErrors, so every driver error leaves the store classified.
+    public Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken) =>
+        PostgresErrors.GuardAsync(EnsureTableCoreAsync(table, schema, cancellationToken));
+
+    private async Task EnsureTableCoreAsync(string table, TableSchema schema, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
@@ -20,7 +24,10 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
     public Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
         InsertAsync(rows.Table, rows.Schema, RowChunks.Single(rows.Rows), cancellationToken);
 
-    public async Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken)
+    public Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken) =>
+        PostgresErrors.GuardAsync(InsertCoreAsync(table, schema, chunks, cancellationToken));
+
+    private async Task<long> InsertCoreAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,6 @@ public sealed class RedisOnlineStore(IDatabaseAsync redis) : IOnlineStore
         // All calls go out pipelined; awaiting them together surfaces any failure so the batch is retried.
         var writes = values.Select(v => NewerWins.WriteAsync(redis, v.Key, "v", v.Value.ToByteArray(),
             v.ObservedAt.ToUnixTimeMilliseconds(), v.ExpiresAt.ToUnixTimeMilliseconds()));
-        await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RedisErrors.GuardAsync(Task.WhenAll(writes).WaitAsync(cancellationToken)).ConfigureAwait(false);
     }
 }

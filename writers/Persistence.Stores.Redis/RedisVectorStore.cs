@@ -17,6 +17,6 @@ public sealed class RedisVectorStore(IDatabaseAsync redis) : IVectorStore
     {
         var writes = batches.SelectMany(b => b.Records.Select(r => NewerWins.WriteAsync(redis, KeyOf(b.Index, r.Key), "embedding",
             VectorBytes.Encode(r.Values.ToArray()), r.ObservedAt?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0, expiresAtMs: null)));
-        await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RedisErrors.GuardAsync(Task.WhenAll(writes).WaitAsync(cancellationToken)).ConfigureAwait(false);
     }
 }

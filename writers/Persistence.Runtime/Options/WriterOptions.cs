@@ -31,6 +31,11 @@ public sealed record WriterOptions
     public int DrainTimeoutSeconds { get; set; } = 25;
     public int RetryInitialMilliseconds { get; set; } = 200;
     public int RetryMaxMilliseconds { get; set; } = 30_000;
+    /// <summary>
+    /// Attempts a batch gets for an error no store classified (a bug) before it is split to isolate the message that
+    /// fails; a message that still fails alone is dead-lettered with the exception type. Transient errors are not bounded.
+    /// </summary>
+    public int MaxAttemptsBeforeIsolation { get; set; } = 5;
 
     public IEnumerable<string> Problems()
     {
@@ -39,6 +44,10 @@ public sealed record WriterOptions
         if (MaxBatchBytes < 1) yield return $"{SettingNames.Writer.MaxBatchBytes} must be at least 1 (got {MaxBatchBytes})";
         if (Concurrency < 1) yield return $"Writer:Concurrency must be at least 1 (got {Concurrency})";
         if (MemoryBudgetFraction is <= 0 or > 1) yield return $"Writer:MemoryBudgetFraction must be in (0, 1] (got {MemoryBudgetFraction})";
+        // Polly's retry accepts delays up to one day.
+        if (RetryInitialMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryInitialMilliseconds must be between 0 and 86400000 (got {RetryInitialMilliseconds})";
+        if (RetryMaxMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryMaxMilliseconds must be between 0 and 86400000 (got {RetryMaxMilliseconds})";
+        if (MaxAttemptsBeforeIsolation < 1) yield return $"{SettingNames.Writer.MaxAttemptsBeforeIsolation} must be at least 1 (got {MaxAttemptsBeforeIsolation})";
         if (DrainTimeoutSeconds < 0) yield return $"{SettingNames.Writer.DrainTimeoutSeconds} must not be negative";
     }
 }

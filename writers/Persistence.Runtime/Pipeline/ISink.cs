@@ -6,7 +6,8 @@ namespace Persistence.Runtime.Pipeline;
 public readonly record struct Decoded<T>(T Value, InboundMessage Message);
 
 /// <summary>A message of a batch that can never be written, and why.</summary>
-public sealed record Rejection(int Index, string ErrorClass, string Reason);
+/// <param name="Attempts">Writes tried for it; 0 lets the loop fill in the batch's attempts.</param>
+public sealed record Rejection(int Index, string ErrorClass, string Reason, int Attempts = 0);
 
 public sealed record WriteResult(IReadOnlyList<Rejection> Rejected)
 {
@@ -15,8 +16,9 @@ public sealed record WriteResult(IReadOnlyList<Rejection> Rejected)
 
 /// <summary>
 /// The only part a writer type contributes: write a batch durably. Return normally only once every
-/// message not rejected is durable. Throw for transient failures; reject (or throw
-/// <see cref="PermanentWriteException"/>) for messages that can never succeed.
+/// message not rejected is durable. Reject (or throw <see cref="Persistence.Contracts.PermanentWriteException"/>)
+/// for messages that can never succeed; throw anything else for failures, which the loop classifies
+/// (<see cref="WriteErrorClassifier"/>): transient ones are retried, unknown ones a bounded number of times.
 /// </summary>
 public interface ISink<T>
 {

@@ -16,6 +16,8 @@ public sealed record WriterIdentity(string Name, string Type);
 /// Bounded: payload bytes in flight never exceed the budget (one oversized message aside); a full budget stops receiving.
 /// Graceful: when <c>stopping</c> fires it stops receiving, writes and acknowledges what it holds within the drain
 /// timeout, and hands back (nacks) whatever is still unwritten after that.
+/// Classified: a failed write is retried or isolated by its error class (<see cref="WriteRetries"/>,
+/// <see cref="WriteErrorClassifier"/>), so one message never stops the writer.
 /// </summary>
 public sealed class WriterLoop<T>(
     WriterIdentity identity,
@@ -33,8 +35,7 @@ public sealed class WriterLoop<T>(
     public WriterStats Stats => stats;
     public ByteBudget Budget => budget;
 
-    private readonly Backoff _backoff = new(
-        TimeSpan.FromMilliseconds(options.RetryInitialMilliseconds), TimeSpan.FromMilliseconds(options.RetryMaxMilliseconds));
+    private readonly WriteRetries _retries = new(options, stats, logger, identity.Name);
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -87,10 +88,16 @@ public sealed class WriterLoop<T>(
         {
             var batch = await CollectBatchAsync(inFlight, stopping).ConfigureAwait(false);
             await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-            writing.RemoveAll(t => t.IsCompleted);
+            // Every finished batch is awaited, not just dropped: SettleBatchAsync handles its own failures, and a
+            // fault that still escaped (a bug) surfaces here instead of vanishing with the task.
+            foreach (var done in writing.Where(t => t.IsCompleted).ToList())
+            {
+                writing.Remove(done);
+                await done.ConfigureAwait(false);
+            }
             writing.Add(Task.Run(async () =>
             {
-                try { await WriteBatchAsync(batch, abandon).ConfigureAwait(false); }
+                try { await SettleBatchAsync(batch, abandon).ConfigureAwait(false); }
                 finally { slots.Release(); }
             }, CancellationToken.None));
         }
@@ -126,118 +133,145 @@ public sealed class WriterLoop<T>(
         return batch;
     }
 
-    private async Task WriteBatchAsync(List<IDelivery> batch, CancellationToken abandon)
+    /// <summary>
+    /// Writes a batch and settles every message of it exactly once: acknowledged when written or dead-lettered,
+    /// handed back (nacked) when the drain timeout passes or when settling itself fails (an acknowledgement that
+    /// throws), so the bus redelivers it. Never throws: every outcome is logged and counted.
+    /// </summary>
+    private async Task SettleBatchAsync(List<IDelivery> batch, CancellationToken abandon)
     {
         var bytes = batch.Sum(d => (long)d.Message.Payload.Length);
+        var acked = 0;
+        var dead = new HashSet<InboundMessage>(ReferenceEqualityComparer.Instance);
         try
         {
-            var decoded = new List<Decoded<T>>(batch.Count);
-            var decodedFrom = new List<IDelivery>(batch.Count);
-            var dead = new List<(InboundMessage, DeadLetterContext)>();
+            foreach (var (message, context) in await WriteBatchAsync(batch, abandon).ConfigureAwait(false))
+            {
+                dead.Add(message);
+                stats.OnDeadLettered(context.ErrorClass);
+            }
             foreach (var delivery in batch)
             {
-                try
-                {
-                    decoded.Add(new Decoded<T>(decoder.Decode(delivery.Message), delivery.Message));
-                    decodedFrom.Add(delivery);
-                }
-                catch (Exception e)
-                {
-                    // A payload that fails to decode fails every time: retrying cannot help.
-                    dead.Add((delivery.Message, Context(delivery.Message, e is MessageDecodeException ? "decode" : e.GetType().Name, e.Message, 1)));
-                }
-            }
-
-            var (rejected, attempts) = decoded.Count == 0 ? ([], 0) : await WriteWithRetryAsync(decoded, abandon).ConfigureAwait(false);
-            foreach (var r in rejected)
-                dead.Add((decodedFrom[r.Index].Message, Context(decodedFrom[r.Index].Message, r.ErrorClass, r.Reason, attempts)));
-
-            if (dead.Count > 0)
-                await PublishDeadLettersAsync(dead, abandon).ConfigureAwait(false);
-
-            foreach (var delivery in batch)
                 await delivery.AckAsync(abandon).ConfigureAwait(false);
-            stats.OnBatch(batch.Count - dead.Count, dead.Count);
+                acked++;
+            }
         }
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {
-            // Drain timeout: nothing of this batch is acknowledged; the bus redelivers it.
-            foreach (var delivery in batch)
-                await delivery.NackAsync(CancellationToken.None).ConfigureAwait(false);
-            stats.OnHandedBack(batch.Count);
-            logger.LogWarning("{Writer}: drain timeout; handed back {Count} unwritten messages for redelivery", identity.Name, batch.Count);
+            // Drain timeout: nothing more of this batch is acknowledged; the bus redelivers it.
+            var unsettled = batch.Skip(acked).ToList();
+            await HandBackAsync(unsettled).ConfigureAwait(false);
+            stats.OnHandedBack(unsettled.Count);
+            logger.LogWarning("{Writer}: drain timeout; handed back {Count} unwritten messages for redelivery", identity.Name, unsettled.Count);
+        }
+        catch (Exception e)
+        {
+            // Settling failed (an acknowledgement or the dead-letter queue threw): what is not acknowledged goes back
+            // to the bus, which redelivers it; written rows are idempotent, so redelivery adds nothing.
+            var unsettled = batch.Skip(acked).ToList();
+            await HandBackAsync(unsettled).ConfigureAwait(false);
+            stats.OnSettleFailed(unsettled.Count, e);
+            logger.LogError(e, "{Writer}: settling a batch of {Count} failed after {Acked} acknowledgements; handed back {Unsettled} for redelivery: {Error}",
+                identity.Name, batch.Count, acked, unsettled.Count, e.Message);
         }
         finally
         {
+            // Only what was acknowledged counts as written or dead-lettered; the rest is counted as handed back.
+            var ackedDead = batch.Take(acked).Count(d => dead.Contains(d.Message));
+            if (acked > 0) stats.OnBatch(acked - ackedDead, ackedDead);
             budget.Release(bytes);
         }
     }
 
-    /// <summary>Retries transient failures until they pass; isolates messages of a batch the sink rejects as a whole.</summary>
-    private async Task<(IReadOnlyList<Rejection> Rejected, int Attempts)> WriteWithRetryAsync(IReadOnlyList<Decoded<T>> batch, CancellationToken abandon)
+    /// <summary>Best effort: a nack that fails leaves the message unacknowledged, which the bus redelivers anyway.</summary>
+    private async Task HandBackAsync(IReadOnlyList<IDelivery> unsettled)
     {
-        for (var attempt = 1; ; attempt++)
+        foreach (var delivery in unsettled)
+        {
+            try { await delivery.NackAsync(CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) { logger.LogWarning("{Writer}: handing back {MessageId} failed ({Error}); the bus redelivers it when its lease ends", identity.Name, delivery.Message.Id, e.Message); }
+        }
+    }
+
+    /// <summary>Decodes and writes the batch; returns the messages dead-lettered (already durable on the DLQ).</summary>
+    private async Task<List<(InboundMessage Message, DeadLetterContext Context)>> WriteBatchAsync(List<IDelivery> batch, CancellationToken abandon)
+    {
+        var decoded = new List<Decoded<T>>(batch.Count);
+        var dead = new List<(InboundMessage Message, DeadLetterContext Context)>();
+        foreach (var delivery in batch)
         {
             try
             {
-                var result = await sink.WriteAsync(batch, abandon).ConfigureAwait(false);
-                return (result.Rejected, attempt);
-            }
-            catch (PermanentWriteException e) when (batch.Count == 1)
-            {
-                return ([new Rejection(0, "permanent", e.Message)], attempt);
-            }
-            catch (PermanentWriteException)
-            {
-                return (await IsolateAsync(batch, abandon).ConfigureAwait(false), attempt);
-            }
-            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
-            {
-                throw;
+                decoded.Add(new Decoded<T>(decoder.Decode(delivery.Message), delivery.Message));
             }
             catch (Exception e)
             {
-                stats.OnRetry(e);
-                var delay = _backoff.Delay(attempt);
-                if (attempt == 1 || attempt % 10 == 0)
-                    logger.LogWarning("{Writer}: write of {Count} messages failed (attempt {Attempt}), retrying in {Delay:F1}s: {Error}",
-                        identity.Name, batch.Count, attempt, delay.TotalSeconds, e.Message);
-                await Task.Delay(delay, abandon).ConfigureAwait(false);
+                // A payload that fails to decode fails every time: retrying cannot help.
+                dead.Add((delivery.Message, Context(delivery.Message, e is MessageDecodeException ? "decode" : e.GetType().Name, e.Message, 1)));
             }
         }
+
+        var rejected = decoded.Count == 0 ? [] : await WriteAsync(decoded, priorAttempts: 0, isolating: false, abandon).ConfigureAwait(false);
+        foreach (var r in rejected)
+            dead.Add((decoded[r.Index].Message, Context(decoded[r.Index].Message, r.ErrorClass, r.Reason, r.Attempts)));
+
+        if (dead.Count > 0)
+            await PublishDeadLettersAsync(dead, abandon).ConfigureAwait(false);
+        return dead;
     }
 
-    private async Task<IReadOnlyList<Rejection>> IsolateAsync(IReadOnlyList<Decoded<T>> batch, CancellationToken abandon)
+    /// <summary>
+    /// Writes through the retry pipeline. When it gives up (a permanent error, or an unknown one after its attempts)
+    /// the batch is split in halves, each written on its own, so the messages that fail are found in few writes; a
+    /// message that still fails alone is rejected with its error class, and the rest of the batch is written.
+    /// </summary>
+    private async Task<IReadOnlyList<Rejection>> WriteAsync(IReadOnlyList<Decoded<T>> batch, int priorAttempts, bool isolating, CancellationToken abandon)
     {
-        var rejected = new List<Rejection>();
-        for (var i = 0; i < batch.Count; i++)
+        var attempts = 0;
+        try
         {
-            var (single, _) = await WriteWithRetryAsync([batch[i]], abandon).ConfigureAwait(false);
-            rejected.AddRange(single.Select(r => r with { Index = i }));
+            var result = await _retries.ExecuteAsync(async ct =>
+            {
+                attempts++;
+                return await sink.WriteAsync(batch, ct).ConfigureAwait(false);
+            }, $"write of {batch.Count} message(s)", isolating ? 1 : options.MaxAttemptsBeforeIsolation, abandon).ConfigureAwait(false);
+            return result.Rejected.Select(r => r.Attempts > 0 ? r : r with { Attempts = priorAttempts + attempts }).ToList();
         }
-        return rejected;
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            var error = WriteErrorClassifier.Classify(e);
+            stats.OnError(error.ErrorClass, e);
+            var tried = priorAttempts + attempts;
+            if (batch.Count == 1)
+                return [new Rejection(0, error.ErrorClass, Reason(e, error, tried), tried)];
+            var half = batch.Count / 2;
+            var first = await WriteAsync(batch.Take(half).ToList(), tried, isolating: true, abandon).ConfigureAwait(false);
+            var second = await WriteAsync(batch.Skip(half).ToList(), tried, isolating: true, abandon).ConfigureAwait(false);
+            return [.. first, .. second.Select(r => r with { Index = r.Index + half })];
+        }
     }
 
-    private async Task PublishDeadLettersAsync(List<(InboundMessage, DeadLetterContext)> dead, CancellationToken abandon)
+    private static string Reason(Exception e, WriteError error, int attempts) => error.Kind == WriteErrorKind.Unknown
+        ? $"{e.GetType().FullName}: {e.Message} (an error no store classifies; failed {attempts} attempts, the last one alone)"
+        : e.Message;
+
+    private async Task PublishDeadLettersAsync(List<(InboundMessage Message, DeadLetterContext Context)> dead, CancellationToken abandon)
     {
         // One line per batch: a poison storm must not flood the logs; the DLQ holds every message's context.
         var (first, firstContext) = dead[0];
         logger.LogWarning("{Writer}: dead-lettering {Count} message(s) from {Source} to {Topic}; first {MessageId}: {ErrorClass}: {Error}",
             identity.Name, dead.Count, firstContext.Source, deadLetters.Topic, first.Id, firstContext.ErrorClass, firstContext.ErrorMessage);
-        for (var attempt = 1; ; attempt++)
+        // Without a durable dead letter the message must not be acknowledged: any error short of a permanent one is
+        // retried for as long as the writer runs.
+        await _retries.ExecuteAsync(async ct =>
         {
-            try
-            {
-                await deadLetters.PublishAsync(dead, abandon).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !abandon.IsCancellationRequested)
-            {
-                // Without a durable dead letter the message must not be acknowledged: keep trying.
-                stats.OnRetry(e);
-                await Task.Delay(_backoff.Delay(attempt), abandon).ConfigureAwait(false);
-            }
-        }
+            await deadLetters.PublishAsync(dead, ct).ConfigureAwait(false);
+            return true;
+        }, $"dead-lettering {dead.Count} message(s)", int.MaxValue, abandon).ConfigureAwait(false);
     }
 
     private DeadLetterContext Context(InboundMessage message, string errorClass, string error, int attempts) =>

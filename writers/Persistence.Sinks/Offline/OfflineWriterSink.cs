@@ -16,6 +16,8 @@ namespace Persistence.Sinks.Offline;
 public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher streamingInsert, int maxRowsPerMessage = 5_000) : ISink<QueryResult>
 {
     private readonly ConcurrentDictionary<string, bool> _ensured = new(StringComparer.Ordinal);
+    // Table -> the fqn that first wrote it here: a second fqn on the same table is refused, never mixed in.
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
 
     public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
     {
@@ -30,7 +32,7 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
             var conflict = await EnsureTablesAsync(result, cancellationToken).ConfigureAwait(false);
             if (conflict is not null)
             {
-                rejected[i] = new Rejection(i, "schema_conflict", conflict);
+                rejected[i] = new Rejection(i, conflict.Value.ErrorClass, conflict.Value.Reason);
                 continue;
             }
             AddObservations(result, tables);
@@ -61,13 +63,15 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         return new WriteResult([.. rejected.Values]);
     }
 
-    private async Task<string?> EnsureTablesAsync(QueryResult result, CancellationToken cancellationToken)
+    private async Task<(string ErrorClass, string Reason)?> EnsureTablesAsync(QueryResult result, CancellationToken cancellationToken)
     {
         if (_ensured.TryAdd(FeatureTables.QueryLog, true))
             await catalog.EnsureTableAsync(FeatureTables.QueryLog, FeatureTables.QueryLogSchema, cancellationToken).ConfigureAwait(false);
         foreach (var feature in result.Features)
         {
             var table = FeatureTables.TableFor(feature.Fqn);
+            if (_owners.GetOrAdd(table, feature.Fqn) is var owner && owner != feature.Fqn)
+                return ("table_collision", $"features {owner} and {feature.Fqn} both map to table {table}; rename one of them");
             var signature = $"{table}:{feature.Type}";
             if (_ensured.ContainsKey(signature)) continue;
             try
@@ -77,8 +81,8 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
             }
             catch (SchemaConflictException e)
             {
-                return $"feature {feature.Fqn} ({feature.Type}) cannot be written to table {table}: {e.Message}. " +
-                       "A feature's type cannot change in place: give the new type a new feature name, or migrate the table.";
+                return ("schema_conflict", $"feature {feature.Fqn} ({feature.Type}) cannot be written to table {table}: {e.Message}. " +
+                       "A feature's type cannot change in place: give the new type a new feature name, or migrate the table.");
             }
         }
         return null;
@@ -96,7 +100,7 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
             {
                 var row = result.Rows[r];
                 entry.Item2.Add([
-                    FeatureTables.ObservationIdOf(result.QueryId, r),
+                    FeatureTables.ObservationIdOf(result.QueryId, r, feature.Fqn),
                     ResultValidation.EntityKey(result, row),
                     Values.ToColumn(row.Values[f]),
                     row.ObservedAt.ToDateTime(),

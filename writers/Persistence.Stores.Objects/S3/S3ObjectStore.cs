@@ -41,5 +41,9 @@ public sealed class S3ObjectStore(IAmazonS3 client) : IObjectStore
         {
             throw new IOException($"S3 unreachable reading {location} (transient, retrying): {e.InnerException?.Message ?? e.Message}", e);
         }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException)
+        {
+            throw S3Errors.Transient(e, location);
+        }
     }
 }

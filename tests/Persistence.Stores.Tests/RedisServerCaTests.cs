@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Persistence.Runtime.Bus.InProcess;
-using Persistence.Sinks.Stores;
+using Persistence.Stores;
 using Persistence.Stores.Embedded;
 using Persistence.Writer.Hosting;
 using StackExchange.Redis;

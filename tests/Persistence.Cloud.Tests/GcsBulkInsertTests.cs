@@ -11,7 +11,8 @@ namespace Persistence.Cloud.Tests;
 
 /// <summary>
 /// OFFLINE_STORE_BULK_INSERT_WRITER reading gs:// objects. No GCS server can be installed here, so these run
-/// against a loopback stub of the JSON API's media download and of the GKE metadata server's token endpoint.
+/// against a loopback stub of the JSON API's media download (Google.Cloud.Storage.V1 with its BaseUri pointed there)
+/// and of the GKE metadata server's token endpoint (Google.Apis.Auth's ComputeCredential).
 /// </summary>
 public sealed class GcsBulkInsertTests
 {
@@ -25,6 +26,8 @@ public sealed class GcsBulkInsertTests
         /// <summary>Answers this many downloads with half the body and then a reset connection.</summary>
         public int CutNext;
         public int Denied;
+        /// <summary>Answers this many downloads with one byte flipped, under the hash of the true bytes.</summary>
+        public int CorruptNext;
         public int TokensIssued;
         public ConcurrentQueue<string> RawTargets { get; } = new();
 
@@ -51,6 +54,15 @@ public sealed class GcsBulkInsertTests
                 await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
                 await context.Response.Body.FlushAsync();
                 context.Abort();
+                return;
+            }
+            // As GCS does: the stored object's CRC32C, which the client checks the received bytes against.
+            context.Response.Headers["x-goog-hash"] = "crc32c=" + Crc32C.Base64(bytes);
+            if (Interlocked.Decrement(ref CorruptNext) >= 0)
+            {
+                var flipped = bytes.ToArray();
+                flipped[flipped.Length / 2] ^= 0xFF;
+                await context.Response.Body.WriteAsync(flipped);
                 return;
             }
             await context.Response.Body.WriteAsync(bytes);
@@ -98,6 +110,24 @@ public sealed class GcsBulkInsertTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_download_that_does_not_match_its_crc32c_is_retried_and_only_the_true_bytes_land()
+    {
+        var gcs = new FakeGcs { CorruptNext = 1 };
+        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("h", 40);
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 40));
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(1, writer.Writer.Stats.Retries);
+        Assert.Equal(0, writer.Writer.Stats.DeadLettered);
+        Assert.Equal(40, offline.TableRows(BulkFiles.Table));
     }
 
     [Fact]
@@ -184,5 +214,24 @@ public sealed class GcsBulkInsertTests
         var resolved = options.ResolveEndpoint(name => name == "STORAGE_EMULATOR_HOST" ? emulator : null);
         Assert.Equal(expected, resolved.Endpoint.AbsoluteUri);
         Assert.Equal(authenticated, resolved.Authenticated);
+    }
+}
+
+/// <summary>CRC32C (Castagnoli), the checksum GCS keeps per object and sends as x-goog-hash: crc32c=(base64, big-endian).</summary>
+internal static class Crc32C
+{
+    private static readonly uint[] Table = Enumerable.Range(0, 256).Select(i =>
+    {
+        var c = (uint)i;
+        for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    public static string Base64(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        crc ^= 0xFFFFFFFFu;
+        return Convert.ToBase64String([(byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc]);
     }
 }

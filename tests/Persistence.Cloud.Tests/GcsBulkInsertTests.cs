@@ -29,6 +29,9 @@ public sealed class GcsBulkInsertTests
         /// <summary>Answers this many downloads with one byte flipped, under the hash of the true bytes.</summary>
         public int CorruptNext;
         public int TokensIssued;
+        /// <summary>False: an emulator, which takes requests without credentials.</summary>
+        public bool RequireToken = true;
+        public int WithAuthorization;
         public ConcurrentQueue<string> RawTargets { get; } = new();
 
         public async Task HandleAsync(HttpContext context)
@@ -42,7 +45,8 @@ public sealed class GcsBulkInsertTests
                 await context.Response.WriteAsJsonAsync(new { access_token = Token, expires_in = 3599, token_type = "Bearer" });
                 return;
             }
-            if (Volatile.Read(ref Denied) == 1 || context.Request.Headers.Authorization != $"Bearer {Token}") { context.Response.StatusCode = 403; return; }
+            if (context.Request.Headers.Authorization.Count > 0) Interlocked.Increment(ref WithAuthorization);
+            if (Volatile.Read(ref Denied) == 1 || (RequireToken && context.Request.Headers.Authorization != $"Bearer {Token}")) { context.Response.StatusCode = 403; return; }
             if (Interlocked.Decrement(ref FailNext) >= 0) { context.Response.StatusCode = 503; return; }
             // GET /storage/v1/b/{bucket}/o/{object, one escaped segment}?alt=media
             var path = raw.Split('?')[0].Split('/');
@@ -147,6 +151,25 @@ public sealed class GcsBulkInsertTests
         Assert.Equal(120, offline.TableRows(BulkFiles.Table));
         Assert.Contains("/storage/v1/b/team-uploads/o/runs%2F1%2Fpart%200.parquet?alt=media", gcs.RawTargets);
         Assert.Equal(1, gcs.TokensIssued);
+    }
+
+    [Fact]
+    public async Task An_emulator_named_by_STORAGE_EMULATOR_HOST_is_read_without_credentials()
+    {
+        var gcs = new FakeGcs { RequireToken = false };
+        gcs.Objects[("team-uploads", "e.parquet")] = await BulkFiles.ParquetAsync("e", 25);
+        await using var server = await StubHttpServer.StartAsync(gcs.HandleAsync);
+        // Authentication Auto with no Endpoint: the emulator variable decides, as Google's own clients do.
+        var store = ObjectStoreFactory.CreateGcs(new GcsObjectStoreOptions(), name => name == "STORAGE_EMULATOR_HOST" ? server.Address.Authority : null);
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/e.parquet", 25));
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(25, offline.TableRows(BulkFiles.Table));
+        Assert.Contains("/storage/v1/b/team-uploads/o/e.parquet?alt=media", gcs.RawTargets);
+        Assert.Equal((0, 0), (gcs.TokensIssued, gcs.WithAuthorization));
     }
 
     [Fact]

@@ -26,6 +26,8 @@ public sealed class GcsBulkInsertTests
         /// <summary>Answers this many downloads with half the body and then a reset connection.</summary>
         public int CutNext;
         public int Denied;
+        /// <summary>1: every download is answered 401, as for a revoked token.</summary>
+        public int Unauthorized;
         /// <summary>Answers this many downloads with one byte flipped, under the hash of the true bytes.</summary>
         public int CorruptNext;
         public int TokensIssued;
@@ -46,6 +48,7 @@ public sealed class GcsBulkInsertTests
                 return;
             }
             if (context.Request.Headers.Authorization.Count > 0) Interlocked.Increment(ref WithAuthorization);
+            if (Volatile.Read(ref Unauthorized) == 1) { context.Response.StatusCode = 401; return; }
             if (Volatile.Read(ref Denied) == 1 || (RequireToken && context.Request.Headers.Authorization != $"Bearer {Token}")) { context.Response.StatusCode = 403; return; }
             if (Interlocked.Decrement(ref FailNext) >= 0) { context.Response.StatusCode = 503; return; }
             // GET /storage/v1/b/{bucket}/o/{object, one escaped segment}?alt=media
@@ -223,6 +226,25 @@ public sealed class GcsBulkInsertTests
         Assert.Equal("permanent", dead.ErrorClass);
         Assert.Contains("roles/storage.objectViewer on bucket team-uploads", dead.ErrorMessage);
         Assert.Equal(2, gcs.TokensIssued);
+    }
+
+    [Fact]
+    public async Task Unauthorized_after_fresh_tokens_is_permanent_and_names_the_bucket_and_role()
+    {
+        var gcs = new FakeGcs { Unauthorized = 1 };
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet"));
+        var dead = await writer.NextDeadLetterAsync();
+
+        Assert.Equal("permanent", dead.ErrorClass);
+        Assert.Contains("access denied (401) reading gs://team-uploads/a.parquet", dead.ErrorMessage);
+        Assert.Contains("roles/storage.objectViewer on bucket team-uploads", dead.ErrorMessage);
+        Assert.True(gcs.TokensIssued >= 2, $"a 401 is answered with a fresh token before giving up ({gcs.TokensIssued} issued)");
+        Assert.Equal(0, writer.Writer.Stats.Retries);
     }
 
     [Theory]

@@ -36,13 +36,14 @@ public static class MirrorHttpClient
             {
                 AllowAutoRedirect = false,
                 MaxConnectionsPerServer = options.MaxConcurrency,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5), // DNS changes are picked up here...
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan); // ...so the factory need not rotate the handler
         builder.AddStandardResilienceHandler(pipeline => Configure(pipeline, options));
         return builder;
     }
 
-    /// <summary>A client for callers without a service provider of their own (tests, `local`).</summary>
+    /// <summary>A client for callers without a service provider of their own (tests, `run` until it composes through DI).</summary>
     public static HttpClient Create(HttpMirrorOptions options)
     {
         var services = new ServiceCollection();

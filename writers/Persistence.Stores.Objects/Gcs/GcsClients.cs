@@ -14,8 +14,8 @@ namespace Persistence.Stores.Objects.Gcs;
 /// <c>Authentication: Metadata</c>; Google's application default credentials otherwise, which on GKE are
 /// that same metadata server.</item>
 /// <item>Retries: Storage.V1 5.x builds its HTTP client without back-off handlers and retries a download on no
-/// status code of its own; the only retry left is the credential's single refresh after a 401. The writer loop
-/// owns every other retry (its back-off, its counters, its dead-lettering).</item>
+/// status code of its own; the tries are capped at two, for the credential's single refresh after a 401. The
+/// writer loop owns every other retry (its back-off, its counters, its dead-lettering).</item>
 /// </list>
 /// </summary>
 public sealed class GcsClients(GcsObjectStoreOptions options, Func<string, string?> environment) : IDisposable
@@ -43,6 +43,9 @@ public sealed class GcsClients(GcsObjectStoreOptions options, Func<string, strin
                 UnauthenticatedAccess = credential is null,
             }.Build();
             client.Service.HttpClient.Timeout = RequestTimeout;
+            // Two tries: the request, and the credential's one refresh-and-resend after a 401. No back-off handler
+            // is registered, so a 5xx, 429 or network error comes straight back to the writer loop.
+            client.Service.HttpClient.MessageHandler.NumTries = 2;
             (_credential, _client) = (credential, client);
             return client;
         }

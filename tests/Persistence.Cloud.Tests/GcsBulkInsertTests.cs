@@ -11,7 +11,8 @@ namespace Persistence.Cloud.Tests;
 
 /// <summary>
 /// OFFLINE_STORE_BULK_INSERT_WRITER reading gs:// objects. No GCS server can be installed here, so these run
-/// against a loopback stub of the JSON API's media download and of the GKE metadata server's token endpoint.
+/// against a loopback stub of the JSON API's media download (Google.Cloud.Storage.V1 with its BaseUri pointed there)
+/// and of the GKE metadata server's token endpoint (Google.Apis.Auth's ComputeCredential).
 /// </summary>
 public sealed class GcsBulkInsertTests
 {
@@ -25,7 +26,14 @@ public sealed class GcsBulkInsertTests
         /// <summary>Answers this many downloads with half the body and then a reset connection.</summary>
         public int CutNext;
         public int Denied;
+        /// <summary>1: every download is answered 401, as for a revoked token.</summary>
+        public int Unauthorized;
+        /// <summary>Answers this many downloads with one byte flipped, under the hash of the true bytes.</summary>
+        public int CorruptNext;
         public int TokensIssued;
+        /// <summary>False: an emulator, which takes requests without credentials.</summary>
+        public bool RequireToken = true;
+        public int WithAuthorization;
         public ConcurrentQueue<string> RawTargets { get; } = new();
 
         public async Task HandleAsync(HttpContext context)
@@ -39,7 +47,9 @@ public sealed class GcsBulkInsertTests
                 await context.Response.WriteAsJsonAsync(new { access_token = Token, expires_in = 3599, token_type = "Bearer" });
                 return;
             }
-            if (Volatile.Read(ref Denied) == 1 || context.Request.Headers.Authorization != $"Bearer {Token}") { context.Response.StatusCode = 403; return; }
+            if (context.Request.Headers.Authorization.Count > 0) Interlocked.Increment(ref WithAuthorization);
+            if (Volatile.Read(ref Unauthorized) == 1) { context.Response.StatusCode = 401; return; }
+            if (Volatile.Read(ref Denied) == 1 || (RequireToken && context.Request.Headers.Authorization != $"Bearer {Token}")) { context.Response.StatusCode = 403; return; }
             if (Interlocked.Decrement(ref FailNext) >= 0) { context.Response.StatusCode = 503; return; }
             // GET /storage/v1/b/{bucket}/o/{object, one escaped segment}?alt=media
             var path = raw.Split('?')[0].Split('/');
@@ -51,6 +61,15 @@ public sealed class GcsBulkInsertTests
                 await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
                 await context.Response.Body.FlushAsync();
                 context.Abort();
+                return;
+            }
+            // As GCS does: the stored object's CRC32C, which the client checks the received bytes against.
+            context.Response.Headers["x-goog-hash"] = "crc32c=" + Crc32C.Base64(bytes);
+            if (Interlocked.Decrement(ref CorruptNext) >= 0)
+            {
+                var flipped = bytes.ToArray();
+                flipped[flipped.Length / 2] ^= 0xFF;
+                await context.Response.Body.WriteAsync(flipped);
                 return;
             }
             await context.Response.Body.WriteAsync(bytes);
@@ -101,6 +120,24 @@ public sealed class GcsBulkInsertTests
     }
 
     [Fact]
+    public async Task A_download_that_does_not_match_its_crc32c_is_retried_and_only_the_true_bytes_land()
+    {
+        var gcs = new FakeGcs { CorruptNext = 1 };
+        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("h", 40);
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 40));
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(1, writer.Writer.Stats.Retries);
+        Assert.Equal(0, writer.Writer.Stats.DeadLettered);
+        Assert.Equal(40, offline.TableRows(BulkFiles.Table));
+    }
+
+    [Fact]
     public async Task A_parquet_object_lands_as_rows_using_the_metadata_servers_token_and_an_escaped_object_name()
     {
         var gcs = new FakeGcs();
@@ -117,6 +154,25 @@ public sealed class GcsBulkInsertTests
         Assert.Equal(120, offline.TableRows(BulkFiles.Table));
         Assert.Contains("/storage/v1/b/team-uploads/o/runs%2F1%2Fpart%200.parquet?alt=media", gcs.RawTargets);
         Assert.Equal(1, gcs.TokensIssued);
+    }
+
+    [Fact]
+    public async Task An_emulator_named_by_STORAGE_EMULATOR_HOST_is_read_without_credentials()
+    {
+        var gcs = new FakeGcs { RequireToken = false };
+        gcs.Objects[("team-uploads", "e.parquet")] = await BulkFiles.ParquetAsync("e", 25);
+        await using var server = await StubHttpServer.StartAsync(gcs.HandleAsync);
+        // Authentication Auto with no Endpoint: the emulator variable decides, as Google's own clients do.
+        var store = ObjectStoreFactory.CreateGcs(new GcsObjectStoreOptions(), name => name == "STORAGE_EMULATOR_HOST" ? server.Address.Authority : null);
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/e.parquet", 25));
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
+
+        Assert.Equal(25, offline.TableRows(BulkFiles.Table));
+        Assert.Contains("/storage/v1/b/team-uploads/o/e.parquet?alt=media", gcs.RawTargets);
+        Assert.Equal((0, 0), (gcs.TokensIssued, gcs.WithAuthorization));
     }
 
     [Fact]
@@ -172,6 +228,25 @@ public sealed class GcsBulkInsertTests
         Assert.Equal(2, gcs.TokensIssued);
     }
 
+    [Fact]
+    public async Task Unauthorized_after_fresh_tokens_is_permanent_and_names_the_bucket_and_role()
+    {
+        var gcs = new FakeGcs { Unauthorized = 1 };
+        var (server, store) = await StartAsync(gcs);
+        await using var _ = server;
+        await using var offline = new TempOfflineStore();
+        await using var writer = Writer(offline, store);
+
+        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet"));
+        var dead = await writer.NextDeadLetterAsync();
+
+        Assert.Equal("permanent", dead.ErrorClass);
+        Assert.Contains("access denied (401) reading gs://team-uploads/a.parquet", dead.ErrorMessage);
+        Assert.Contains("roles/storage.objectViewer on bucket team-uploads", dead.ErrorMessage);
+        Assert.True(gcs.TokensIssued >= 2, $"a 401 is answered with a fresh token before giving up ({gcs.TokensIssued} issued)");
+        Assert.Equal(0, writer.Writer.Stats.Retries);
+    }
+
     [Theory]
     [InlineData("", null, "Auto", "https://storage.googleapis.com/", true)]
     [InlineData("", "127.0.0.1:4443", "Auto", "http://127.0.0.1:4443/", false)]
@@ -184,5 +259,24 @@ public sealed class GcsBulkInsertTests
         var resolved = options.ResolveEndpoint(name => name == "STORAGE_EMULATOR_HOST" ? emulator : null);
         Assert.Equal(expected, resolved.Endpoint.AbsoluteUri);
         Assert.Equal(authenticated, resolved.Authenticated);
+    }
+}
+
+/// <summary>CRC32C (Castagnoli), the checksum GCS keeps per object and sends as x-goog-hash: crc32c=(base64, big-endian).</summary>
+internal static class Crc32C
+{
+    private static readonly uint[] Table = Enumerable.Range(0, 256).Select(i =>
+    {
+        var c = (uint)i;
+        for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    public static string Base64(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        crc ^= 0xFFFFFFFFu;
+        return Convert.ToBase64String([(byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc]);
     }
 }

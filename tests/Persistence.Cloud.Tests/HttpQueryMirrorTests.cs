@@ -25,6 +25,10 @@ public sealed class HttpQueryMirrorTests
         public int MaxInFlight;
         public volatile bool Failing;
         public int RetryAfterSeconds;
+        /// <summary>Answers this many requests 503 (with RetryAfterSeconds) before answering normally.</summary>
+        public int FailNext;
+        /// <summary>Requests received, counted on arrival (Requests records them once answered).</summary>
+        public int Arrivals;
         public TimeSpan Delay = TimeSpan.Zero;
         public ConcurrentQueue<(TimeSpan At, string QueryId, int Status, Dictionary<string, string> Headers, JsonDocument Body)> Requests { get; } = new();
 
@@ -32,6 +36,7 @@ public sealed class HttpQueryMirrorTests
 
         public async Task HandleAsync(HttpContext context)
         {
+            Interlocked.Increment(ref Arrivals);
             var now = Interlocked.Increment(ref _inFlight);
             int seen;
             while ((seen = Volatile.Read(ref MaxInFlight)) < now && Interlocked.CompareExchange(ref MaxInFlight, now, seen) != seen) { }
@@ -41,7 +46,7 @@ public sealed class HttpQueryMirrorTests
                 var body = await JsonDocument.ParseAsync(context.Request.Body);
                 var queryId = body.RootElement.GetProperty("mirror_of").GetProperty("query_id").GetString()!;
                 if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
-                var status = Failing ? 503 : queryId.StartsWith("bad", StringComparison.Ordinal) ? 400 : 200;
+                var status = Failing || Interlocked.Decrement(ref FailNext) >= 0 ? 503 : queryId.StartsWith("bad", StringComparison.Ordinal) ? 400 : 200;
                 // Kestrel reuses its header collections after the response: keep a copy.
                 var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
                 Requests.Enqueue((at, queryId, status, headers, body));
@@ -75,9 +80,13 @@ public sealed class HttpQueryMirrorTests
         Inputs = { ["user.id"] = Values.Of(42L) }, Outputs = { "user.score", "user.name" },
     };
 
-    private static HttpQueryMirrorTarget Target(StubHttpServer server, IMirrorOutcomeLog log, double rate = 1000, int concurrency = 4, int timeoutSeconds = 5)
+    private static HttpQueryMirrorTarget Target(StubHttpServer server, IMirrorOutcomeLog log, double rate = 1000, int concurrency = 4, int timeoutSeconds = 5, int maxRetryAfterSeconds = 300)
     {
-        var options = new HttpMirrorOptions { ApiServerHost = server.Address.ToString(), RatePerSecond = rate, MaxConcurrency = concurrency, RequestTimeoutSeconds = timeoutSeconds };
+        var options = new HttpMirrorOptions
+        {
+            ApiServerHost = server.Address.ToString(), RatePerSecond = rate, MaxConcurrency = concurrency, RequestTimeoutSeconds = timeoutSeconds,
+            MaxRetryAfterSeconds = maxRetryAfterSeconds,
+        };
         return new HttpQueryMirrorTarget(HttpQueryMirrorTarget.CreateHttpClient(options), options, log, NullLogger.Instance);
     }
 
@@ -200,6 +209,26 @@ public sealed class HttpQueryMirrorTests
     }
 
     [Fact]
+    public async Task A_503_is_retried_after_its_retry_after_shortened_to_the_maximum_and_the_query_is_answered_once()
+    {
+        var api = new ApiServer { FailNext = 1, RetryAfterSeconds = 3600 };
+        await using var server = await StubHttpServer.StartAsync(api.HandleAsync);
+        var log = new RecordingLog();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // an hour's Retry-After obeyed would end here
+
+        var outcomes = await Target(server, log, maxRetryAfterSeconds: 1).ReplayAsync([Entry("q-retry"), Entry("q-other")], bounded.Token);
+
+        Assert.Equal([200, 200], outcomes.Select(o => o.Status));
+        var tries = api.Requests.Where(r => r.Status == 503).ToList();
+        var retried = Assert.Single(tries).QueryId;
+        var answers = api.Requests.Where(r => r.QueryId == retried).OrderBy(r => r.At).ToList();
+        Assert.Equal([503, 200], answers.Select(r => r.Status));
+        Assert.True(answers[1].At - answers[0].At >= TimeSpan.FromSeconds(0.9), $"re-sent {(answers[1].At - answers[0].At).TotalSeconds:F2}s after the 503");
+        Assert.Equal(["q-other", "q-retry"], api.Answered(200).Order());
+        Assert.All(log.Outcomes.Values, o => Assert.Equal(200, o.Status));
+    }
+
+    [Fact]
     public async Task A_timeout_is_a_transient_failure_naming_the_query()
     {
         var api = new ApiServer { Delay = TimeSpan.FromSeconds(3) };
@@ -210,5 +239,9 @@ public sealed class HttpQueryMirrorTests
 
         Assert.Contains("query slow-1 timed out after 1s", error.Message);
         Assert.Empty(log.Outcomes);
+        // The server may still answer a query that timed out: it is not sent again behind the batch's back
+        // (a pipeline retry would have arrived while the first request was still being served).
+        await Eventually.WaitAsync(() => !api.Requests.IsEmpty, "the slow request served");
+        Assert.Equal(1, Volatile.Read(ref api.Arrivals));
     }
 }

@@ -153,6 +153,32 @@ public partial class ImportTests
             Assert.True(JsonNode.DeepEquals(values[key], reread[key]), $"{key}: {values[key]?.ToJsonString()} != {reread[key]?.ToJsonString()}");
     }
 
+    [Fact]
+    public void Strings_with_carriage_returns_control_characters_and_yaml_syntax_read_back_unchanged()
+    {
+        string[] awkward =
+        [
+            "line one\r\nline two\rthree", "bell\u0007 escape\u001b[0m nul\u0000 del\u007f", "tab\there", "next line\u0085 separator\u2028 paragraph\u2029",
+            "\"quoted\" and \\backslash\\", "'single'", "key: value", "# not a comment", "- not a list", "{not: flow}", "[not, flow]", "&anchor", "*alias",
+            "!tag", "|literal", ">folded", "%directive", "@at", "`tick`", " leading and trailing ", "true", "False", "null", "~", "", "1.0", "0x1F", "1e5",
+            "no", "yes", "on", "emoji \U0001F600 and é", "\uFEFFbom", "trailing colon:", "a #hash",
+        ];
+        var values = TestStacks.Values("dev").ToDictionary(v => v.Key, v => v.Value?.DeepClone());
+        values[StackConfigKeys.KubernetesNamespace] = awkward[0];
+        values[StackConfigKeys.Images] = new JsonObject { ["tags"] = new JsonArray(awkward.Select(a => (JsonNode?)a).ToArray()) };
+        values[StackConfigKeys.Stores]!["notes"] = new JsonObject(awkward.Select((a, i) => KeyValuePair.Create($"k{i}", (JsonNode?)a)));
+        values[StackConfigKeys.Stores]!["awkward keys"] = new JsonObject(awkward.Where(a => a.Length > 0).Distinct().Select(a => KeyValuePair.Create(a, (JsonNode?)1)));
+
+        var yaml = StackYamlWriter.Write(values, ["imported from spec.json\r\nby a test"]);
+        var reread = StackFile.Parse(yaml);
+
+        Assert.Empty(reread.Problems);
+        Assert.Equal(values.Keys.Order(), reread.Values.Keys.Order());
+        foreach (var key in values.Keys)
+            Assert.True(JsonNode.DeepEquals(values[key], reread.Values[key]), $"{key}: {values[key]?.ToJsonString()} != {reread.Values[key]?.ToJsonString()}\n{yaml}");
+        Assert.StartsWith("# imported from spec.json\n# by a test\nconfig:\n", yaml);
+    }
+
     private static string SpecWithWriterType(string type)
     {
         var spec = JsonNode.Parse(GuideExample)!;

@@ -3,7 +3,7 @@ using k8s;
 using Persistence.Infra.Desired;
 using Persistence.Infra.Desired.Keda;
 using Persistence.Infra.Desired.Kubernetes;
-using Persistence.Infra.Rendering;
+using Persistence.Infra.Tests.Keda;
 
 namespace Persistence.Infra.Tests;
 
@@ -50,7 +50,7 @@ public class KedaTests
             var errors = validator.Validate(Json(o));
             Assert.True(errors.Count == 0, $"{o.GetType().Name}: {string.Join("; ", errors)}");
         }
-        // The CRD's one CEL rule, which the schema walk does not evaluate.
+        // The CRD's one CEL rule, which JSON Schema cannot express.
         Assert.All(k8s.ScaledObjects, s => Assert.True(s.Spec.MinReplicaCount <= s.Spec.MaxReplicaCount));
     }
 
@@ -68,6 +68,34 @@ public class KedaTests
         Assert.Contains("spec.minReplicas: unknown field (the CRD does not define it)", errors);
         Assert.Contains("spec.pollingInterval: must be an integer", errors);
         Assert.Contains("spec.triggers: required", errors);
+    }
+
+    [Fact]
+    public void The_validator_names_every_problem_by_its_path_once()
+    {
+        var validator = CrdSchemaValidator.FromFiles(Directory.EnumerateFiles(SchemaDirectory(), "keda.sh_*.yaml"));
+        var scaled = Json(DesiredStacks.Of("dev").Kubernetes.ScaledObjects[0]);
+        var spec = scaled["spec"]!;
+        spec["maxReplicaCount"] = 0;                                               // minimum: 1
+        spec["cooldownPeriod"] = null;                                             // not nullable
+        spec["fallback"] = new JsonObject { ["behavior"] = "sometimes", ["replicas"] = 1 };
+        spec["triggers"]![0]!.AsObject().Remove("type");                           // required inside an array item
+        spec["triggers"]![0]!["metadata"]!["lagThreshold"] = 5;                    // a map of strings
+        spec["advanced"] = JsonNode.Parse("""{"horizontalPodAutoscalerConfig":{"behavior":{"scaleUp":{"tolerance":true}}}}""");
+
+        var errors = validator.Validate(scaled);
+
+        Assert.Equal(new[]
+        {
+            "spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.tolerance: must be an integer or a string",
+            "spec.cooldownPeriod: null is not allowed",
+            "spec.fallback.behavior: 'sometimes' is not one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower, scalingModifiers",
+            "spec.fallback.failureThreshold: required",
+            "spec.maxReplicaCount: must be >= 1",
+            "spec.triggers[0].metadata.lagThreshold: must be a string",
+            "spec.triggers[0].type: required",
+        }, errors.Order(StringComparer.Ordinal));
+        Assert.Empty(validator.Validate(Json(DesiredStacks.Of("dev").Kubernetes.ScaledObjects[0])));
     }
 
     [Theory]

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Serialization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Persistence.Buses.PubSub.V1;
@@ -9,8 +7,8 @@ namespace Persistence.Buses.PubSub;
 
 /// <summary>
 /// Google Pub/Sub over gRPC: topics and subscriptions are separate; each writer reads its own subscription.
-/// Against the emulator the channel is plaintext; on GKE each call carries a Workload Identity token from the
-/// metadata server.
+/// Against the emulator the channel is plaintext; on GKE each call carries a Workload Identity token
+/// (<see cref="GoogleCallCredentials"/>).
 /// </summary>
 public sealed class PubSubBus : IMessageBus, IDisposable
 {
@@ -25,7 +23,7 @@ public sealed class PubSubBus : IMessageBus, IDisposable
             ? GrpcChannel.ForAddress($"http://{emulator}")
             : GrpcChannel.ForAddress(options.Endpoint, new GrpcChannelOptions
             {
-                Credentials = ChannelCredentials.Create(new SslCredentials(), CallCredentials.FromInterceptor(new MetadataServerToken().AddAsync)),
+                Credentials = ChannelCredentials.Create(new SslCredentials(), GoogleCallCredentials.ApplicationDefault().ToCallCredentials()),
             });
         Publisher = new Publisher.PublisherClient(_channel);
         Subscriber = new Subscriber.SubscriberClient(_channel);
@@ -59,28 +57,4 @@ public sealed class PubSubBus : IMessageBus, IDisposable
     }
 
     public void Dispose() => _channel.Dispose();
-
-    /// <summary>Workload Identity: the GKE metadata server hands out the pod's service-account token, cached until shortly before expiry.</summary>
-    private sealed class MetadataServerToken
-    {
-        private static readonly HttpClient Http = new() { BaseAddress = new Uri("http://metadata.google.internal/"), Timeout = TimeSpan.FromSeconds(5) };
-        private string? _token;
-        private DateTime _expires;
-
-        public async Task AddAsync(AuthInterceptorContext context, Metadata metadata)
-        {
-            if (_token is null || DateTime.UtcNow > _expires)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "computeMetadata/v1/instance/service-accounts/default/token");
-                request.Headers.Add("Metadata-Flavor", "Google");
-                using var response = await Http.SendAsync(request).ConfigureAwait(false);
-                response.EnsureSuccessStatusCode();
-                var token = await response.Content.ReadFromJsonAsync<TokenResponse>().ConfigureAwait(false) ?? throw new InvalidOperationException("empty token from the metadata server");
-                (_token, _expires) = (token.AccessToken, DateTime.UtcNow.AddSeconds(token.ExpiresIn - 60));
-            }
-            metadata.Add("authorization", $"Bearer {_token}");
-        }
-
-        private sealed record TokenResponse([property: JsonPropertyName("access_token")] string AccessToken, [property: JsonPropertyName("expires_in")] int ExpiresIn);
-    }
 }

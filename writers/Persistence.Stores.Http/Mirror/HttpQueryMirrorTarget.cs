@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
 using Persistence.Contracts.V1;
 using Persistence.Stores;
 
@@ -10,29 +13,28 @@ namespace Persistence.Stores.Http.Mirror;
 /// <summary>
 /// QUERY_MIRROR_CONSUMER's target: replays each query-log entry as one request (<see cref="MirrorRequest"/>),
 /// starting at most RatePerSecond requests per second with at most MaxConcurrency in flight, both across every
-/// batch of the writer. Every answered query's status and latency go to the outcome log.
+/// batch of the writer (<see cref="MirrorLimits"/>). Every answered query's status and latency go to the outcome log.
 /// <para>
-/// A failing target is not amplified: at the first 5xx, 429, 408, timeout or connection failure the batch
-/// sends nothing more, waits for what is in flight, records what completed and throws, so the writer loop backs
-/// off and redelivers. Queries already answered are not sent again on the retry; a Retry-After holds every
-/// batch back until it has passed. Other 4xx answers are outcomes (recorded, acknowledged), not retries.
+/// A failing target is not amplified: the HTTP pipeline (<see cref="MirrorHttpClient"/>) retries a 5xx, 429,
+/// 408 or connection failure a couple of times after Retry-After or a back-off, holding its concurrency slot;
+/// when that is not enough, or a request times out, the batch sends nothing more, waits for what is in flight,
+/// records what completed and throws, so the writer loop backs off and redelivers. Queries already answered are
+/// not sent again on the retry; a Retry-After holds every batch back until it has passed. Other 4xx answers are
+/// outcomes (recorded, acknowledged), not retries.
 /// </para>
 /// </summary>
 public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions options, IMirrorOutcomeLog log, ILogger logger, TimeProvider? clock = null)
-    : IQueryMirrorTarget
+    : IQueryMirrorTarget, IDisposable
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly Uri _url = options.TargetUrl;
-    private readonly TokenBucket _rate = new(options.RatePerSecond, Math.Max(1, options.RatePerSecond / 10), clock ?? TimeProvider.System);
-    private readonly SemaphoreSlim _inFlight = new(options.MaxConcurrency, options.MaxConcurrency);
+    private readonly MirrorLimits _limits = new(options.RatePerSecond, options.MaxConcurrency);
     private readonly RecentlyReplayed _replayed = new(100_000);
     private readonly Lock _gate = new();
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
 
-    /// <summary>Builds the HTTP client the target needs: no redirects followed (a POST must not turn into a GET), no client-wide timeout.</summary>
-    public static HttpClient CreateHttpClient(HttpMirrorOptions options) =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = options.MaxConcurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>Builds the HTTP client the target needs (<see cref="MirrorHttpClient"/>); with DI, register it by <see cref="MirrorHttpClient.AddQueryMirrorHttpClient"/>.</summary>
+    public static HttpClient CreateHttpClient(HttpMirrorOptions options) => MirrorHttpClient.Create(options);
 
     public async Task<IReadOnlyList<MirrorOutcome>> ReplayAsync(IReadOnlyList<QueryLogEntry> entries, CancellationToken cancellationToken)
     {
@@ -46,19 +48,19 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
         {
             foreach (var (entry, index) in pending.Select((e, i) => (e, i)))
             {
-                await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var slot = await _limits.SlotAsync(cancellationToken).ConfigureAwait(false);
                 var started = false;
                 try
                 {
                     if (Volatile.Read(ref failure) is not null) break;
-                    await _rate.TakeAsync(cancellationToken).ConfigureAwait(false);
+                    await _limits.StartAsync(cancellationToken).ConfigureAwait(false);
                     if (Volatile.Read(ref failure) is not null) break;
-                    sends.Add(SendOneAsync(entry, token, index));
+                    sends.Add(SendOneAsync(entry, token, index, slot));
                     started = true;
                 }
                 finally
                 {
-                    if (!started) _inFlight.Release();
+                    if (!started) slot.Dispose();
                 }
             }
         }
@@ -76,7 +78,7 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
         logger.LogDebug("mirrored {Count} queries to {Url}", answered.Count, _url);
         return answered.Select(p => p.Second!).ToList();
 
-        async Task SendOneAsync(QueryLogEntry entry, string? bearer, int index)
+        async Task SendOneAsync(QueryLogEntry entry, string? bearer, int index, IDisposable slot)
         {
             try
             {
@@ -86,7 +88,7 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
             }
             finally
             {
-                _inFlight.Release();
+                slot.Dispose();
             }
         }
     }
@@ -101,13 +103,11 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
         request.Headers.Add("Idempotency-Key", "mirror-" + entry.QueryId);
         if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var latency = watch.Elapsed;
             var status = (int)response.StatusCode;
             if (status is 408 or 429 or >= 500)
@@ -120,9 +120,17 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
                 : Truncate(body, 300);
             return (new MirrorOutcome(entry.QueryId, status, latency, error), null);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutRejectedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return (null, $"query {entry.QueryId} timed out after {options.RequestTimeoutSeconds}s");
+        }
+        catch (BrokenCircuitException)
+        {
+            return (null, "its circuit breaker is open after repeated failures");
+        }
+        catch (RateLimiterRejectedException)
+        {
+            return (null, "the HTTP pipeline's bulkhead refused the request");
         }
         catch (HttpRequestException e)
         {
@@ -133,9 +141,7 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
     private void NoteRetryAfter(RetryConditionHeaderValue? retryAfter)
     {
         var now = _clock.GetUtcNow();
-        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - now : TimeSpan.Zero);
-        if (wait <= TimeSpan.Zero) return;
-        wait = TimeSpan.FromSeconds(Math.Min(wait.TotalSeconds, options.MaxRetryAfterSeconds));
+        if (MirrorHttpClient.RetryAfter(retryAfter, _clock, TimeSpan.FromSeconds(options.MaxRetryAfterSeconds)) is not { } wait || wait <= TimeSpan.Zero) return;
         lock (_gate)
             if (now + wait > _notBefore) _notBefore = now + wait;
     }
@@ -153,4 +159,6 @@ public sealed class HttpQueryMirrorTarget(HttpClient http, HttpMirrorOptions opt
         string.IsNullOrEmpty(options.TokenPath) ? null : File.ReadAllText(options.TokenPath).Trim();
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+
+    public void Dispose() => _limits.Dispose();
 }

@@ -3,9 +3,9 @@ using Persistence.Contracts;
 namespace Persistence.Stores.Objects.Gcs;
 
 /// <summary>
-/// Bound from Stores:Gcs. With no endpoint the store talks to Google and takes its token from the GKE metadata
-/// server (Workload Identity). An emulator (Endpoint, or STORAGE_EMULATOR_HOST as Google's clients honour it)
-/// gets no token.
+/// Bound from Stores:Gcs. With no endpoint the store talks to Google with Google's application default
+/// credentials (on GKE: the metadata server's Workload Identity token). An emulator (Endpoint, or
+/// STORAGE_EMULATOR_HOST as Google's clients honour it) gets no token.
 /// </summary>
 public sealed class GcsObjectStoreOptions
 {
@@ -15,15 +15,18 @@ public sealed class GcsObjectStoreOptions
     /// <summary>JSON API root, e.g. http://127.0.0.1:4443 for an emulator. Empty: Google, or STORAGE_EMULATOR_HOST when set.</summary>
     public string Endpoint { get; set; } = "";
 
-    /// <summary>Where the metadata server is; empty: GCE_METADATA_HOST, else metadata.google.internal.</summary>
+    /// <summary>Where the metadata server is; empty: GCE_METADATA_HOST, else metadata.google.internal. Set, it implies Metadata authentication.</summary>
     public string MetadataHost { get; set; } = "";
 
-    /// <summary>Auto: a metadata-server token for Google's endpoint, none for an emulator. Metadata: always. None: never.</summary>
+    /// <summary>
+    /// Auto: Google's application default credentials for Google's endpoint, none for an emulator. Metadata: always
+    /// the metadata server's token (Google.Apis.Auth's ComputeCredential). None: never (unauthenticated client).
+    /// </summary>
     public string Authentication { get; set; } = "Auto";
 
     public int RequestTimeoutSeconds { get; set; } = 60;
 
-    /// <summary>The endpoint in force and whether requests carry a metadata-server token.</summary>
+    /// <summary>The endpoint in force and whether requests carry a token.</summary>
     public (Uri Endpoint, bool Authenticated) ResolveEndpoint(Func<string, string?> environment)
     {
         var endpoint = !string.IsNullOrWhiteSpace(Endpoint) ? Endpoint.TrimEnd('/')

@@ -38,7 +38,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         await using var embedded = new DuckDbDatabase(settings["Stores:Embedded:Path"]!);
         var online = stores.Build(new InProcessBus(), embedded).Online!;
         var now = DateTimeOffset.UtcNow;
-        await online.WriteAsync([new OnlineValue(key, "user.score", Sinks.Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
+        await online.WriteAsync([new OnlineValue(key, "user.score", Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using Persistence.Writer;
+
+namespace Persistence.Writers.Tests;
+
+/// <summary>persistence-writer's verbs: help generated per verb from its definition, and the exit codes 2 (usage) and 3 (configuration).</summary>
+public sealed class WriterCliTests
+{
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var code = await WriterCli.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData(new[] { "local", "--help" }, "--budget-bytes <N>", "[default: 5000]")]
+    [InlineData(new[] { "help", "local" }, "--redis-clustered", "--malformed <SHARE>")]
+    [InlineData(new[] { "run", "--help" }, "--type <WRITER_TYPE>", "ONLINE_VECTOR_STORE_WRITER")]
+    [InlineData(new[] { "topics", "ensure", "--help" }, "--dlq-retention-hours <N>", "[default: 336]")]
+    [InlineData(new[] { "help" }, "local", "topics")]
+    public async Task Each_verb_has_help_from_its_definition(string[] args, string expected, string alsoExpected)
+    {
+        var (code, output, errors) = await RunAsync(args);
+        Assert.True(code == 0, errors);
+        Assert.Contains(expected, output);
+        Assert.Contains(alsoExpected, output);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "name a command: run, local, topics")]
+    [InlineData(new[] { "deploy" }, "unknown command 'deploy'; commands are run, local, topics")]
+    [InlineData(new[] { "local", "--speed", "9" }, "local: unknown option --speed; options are --queries,")]
+    [InlineData(new[] { "local", "--queries", "many" }, "--queries must be a number (got 'many')")]
+    [InlineData(new[] { "local", "--bus", "sqs" }, "local: --bus 'sqs' is not one of inprocess, pubsub")]
+    [InlineData(new[] { "topics" }, "topics: name a command: ensure")]
+    [InlineData(new[] { "topics", "ensure", "--partitions", "six" }, "--partitions must be a number (got 'six')")]
+    [InlineData(new[] { "topics", "ensure" }, "topics ensure: name the topics with --topics a,b,c")]
+    [InlineData(new[] { "run", "--type", "GO_METRICS_WRITER" }, "unknown writer type 'GO_METRICS_WRITER'; valid types: ONLINE_WRITER,")]
+    public async Task Usage_errors_exit_2_with_the_problem_and_the_verbs_help(string[] args, string message)
+    {
+        var (code, output, errors) = await RunAsync(args);
+        Assert.Equal(WriterCli.UsageError, code);
+        Assert.Empty(output);
+        Assert.StartsWith("error: ", errors);
+        Assert.Contains(message, errors);
+        Assert.Contains("Usage:", errors);
+        if (args.Length > 0 && args[0] != "deploy") Assert.Contains($" {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))} [", errors);
+    }
+
+    [Fact]
+    public async Task A_writer_without_its_settings_exits_3_naming_the_keys()
+    {
+        // Settings come from the environment: make sure none of the required ones are there.
+        var saved = new[] { "Bus__Backend", "Bus__DeadLetterTopic", "Writer__Subscription" }.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+        foreach (var key in saved.Keys) Environment.SetEnvironmentVariable(key, null);
+        try
+        {
+            var (code, _, errors) = await RunAsync("run", "--type", "ONLINE_WRITER", "--name", "online-writer");
+            Assert.Equal(WriterCli.ConfigurationError, code);
+            Assert.Contains("configuration error:", errors);
+            Assert.Contains("Bus:Backend is required", errors);
+            Assert.Contains("Bus:DeadLetterTopic is required", errors);
+        }
+        finally
+        {
+            foreach (var (key, value) in saved) Environment.SetEnvironmentVariable(key, value);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Persistence.Writer.Local;
+
+namespace Persistence.Writer.Cli;
+
+/// <summary>`local`: its options and help; the body is <see cref="LocalCommand"/>.</summary>
+public sealed class LocalVerb
+{
+    private static readonly LocalArguments Defaults = new();
+
+    private readonly Option<int> Queries = VerbOptions.Int("--queries", Defaults.Queries, "query results to publish");
+    private readonly Option<int> Rows = VerbOptions.Int("--rows", Defaults.Rows, "rows per query result");
+    private readonly Option<double> Malformed = VerbOptions.Double("--malformed", Defaults.Malformed, "share of malformed messages on each bus (0 to 0.5), to show the dead-letter path", "SHARE");
+    private readonly Option<int> BulkFiles = VerbOptions.Int("--bulk-files", Defaults.BulkFiles, "parquet files announced on the bulk insert bus");
+    private readonly Option<int> Seed = VerbOptions.Int("--seed", Defaults.Seed, "seed of the generated workload");
+    private readonly Option<string?> Out = VerbOptions.Text("--out", $"where the embedded stores go [default: {Defaults.Out}]", "DIR");
+    private readonly Option<long> BudgetBytes = VerbOptions.Long("--budget-bytes", Defaults.BudgetBytes, "force a small in-flight budget per writer, to watch backpressure hold memory (0: from the memory limit)");
+    private readonly Option<string?> Bus = VerbOptions.Text("--bus", $"the bus the writers run on: inprocess or pubsub [default: {Defaults.Bus}]", "inprocess|pubsub")
+        .OneOf("local", "inprocess", "pubsub");
+    private readonly Option<string?> PubSubEmulator = VerbOptions.Text("--pubsub-emulator", "with --bus pubsub: the emulator (else PUBSUB_EMULATOR_HOST)", "HOST:PORT");
+    private readonly Option<string?> Project = VerbOptions.Text("--project", "with --bus pubsub: the project (fresh per run by default)", "ID");
+    private readonly Option<string?> Redis = VerbOptions.Text("--redis", "online values and vectors in Redis", "HOST:PORT");
+    private readonly Option<bool> RedisClustered = VerbOptions.Flag("--redis-clustered", "the --redis node belongs to a Redis Cluster");
+    private readonly Option<string?> Postgres = VerbOptions.Text("--postgres", "offline tables, query_log and metrics in PostgreSQL (an Npgsql connection string)", "CONNECTION-STRING");
+    private readonly Option<string?> RunId = VerbOptions.Text("--run-id", "the run's namespace in Redis and PostgreSQL: keys local:ID:*, schema local_ID (fresh by default; a reused ID is emptied first)", "ID");
+    private readonly Option<bool> Quiet = VerbOptions.Flag("--quiet", "summary only");
+
+    private LocalVerb()
+    {
+        Command = new Command("local", "the whole topology in one process with a generated workload; reconciles what landed (exit 0 only when it does)")
+        {
+            Queries, Rows, Malformed, BulkFiles, Seed, Out, BudgetBytes, Bus, PubSubEmulator, Project, Redis, RedisClustered, Postgres, RunId, Quiet,
+        };
+        Command.SetAction((result, cancel) => LocalCommand.RunAsync(Bind(result), result.InvocationConfiguration.Output, cancel));
+    }
+
+    private Command Command { get; }
+
+    public static Command Create() => new LocalVerb().Command;
+
+    /// <summary>Parses `local`'s own arguments (without the verb), as the tests and <see cref="LocalCommand"/>'s list overloads do.</summary>
+    public static LocalArguments Parse(IReadOnlyList<string> args)
+    {
+        var verb = new LocalVerb();
+        var result = verb.Command.Parse(args);
+        if (result.Errors.Count > 0) throw new UsageException(VerbOptions.Describe(result));
+        return verb.Bind(result);
+    }
+
+    private LocalArguments Bind(ParseResult result) => new()
+    {
+        Queries = result.GetValue(Queries),
+        Rows = result.GetValue(Rows),
+        Malformed = result.GetValue(Malformed),
+        BulkFiles = result.GetValue(BulkFiles),
+        Seed = result.GetValue(Seed),
+        Out = result.GetValue(Out) ?? Defaults.Out,
+        BudgetBytes = result.GetValue(BudgetBytes),
+        Bus = result.GetValue(Bus) ?? Defaults.Bus,
+        PubSubEmulator = result.GetValue(PubSubEmulator),
+        Project = result.GetValue(Project),
+        Redis = result.GetValue(Redis),
+        RedisClustered = result.GetValue(RedisClustered),
+        Postgres = result.GetValue(Postgres),
+        RunId = result.GetValue(RunId),
+        Quiet = result.GetValue(Quiet),
+    };
+}

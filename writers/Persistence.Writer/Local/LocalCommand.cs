@@ -53,7 +53,7 @@ public static class LocalCommand
         var running = topology.RunAsync(stopping.Token);
         var publishing = workload.PublishAsync(cancel);
 
-        var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Quiet);
+        using var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Quiet);
         var interval = TimeSpan.FromSeconds(Console.IsOutputRedirected ? 5 : 1);
         var quiet = 0;
         var last = TimeSpan.Zero;
@@ -73,7 +73,7 @@ public static class LocalCommand
         }
         await stopping.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
-        if (!parsed.Quiet) progress.Report(clock.Elapsed, clock.Elapsed - last);
+        if (!parsed.Quiet) progress.Finish(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 
         await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using Persistence.Writer;
+using Persistence.Writer.Cli;
 
 namespace Persistence.Writers.Tests;
 
@@ -65,5 +67,22 @@ public sealed class WriterCliTests
         {
             foreach (var (key, value) in saved) Environment.SetEnvironmentVariable(key, value);
         }
+    }
+
+    [Fact]
+    public async Task A_self_parsing_verb_gets_its_tokens_in_order_and_its_usage_as_help()
+    {
+        string[]? received = null;
+        var verb = VerbOptions.SelfParsing("echo", "echo [--times N] [--only a,b]", (args, _) => { received = args; return Task.FromResult(7); });
+        var root = new RootCommand("test") { verb };
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
+
+        var code = await root.Parse(["echo", "child", "--times", "3", "--only=kafka,redis"]).InvokeAsync(configuration);
+
+        Assert.Equal(7, code);
+        Assert.Equal(["child", "--times", "3", "--only=kafka,redis"], received!);
+        Assert.Equal(0, await root.Parse(["echo", "--help"]).InvokeAsync(configuration));
+        Assert.Contains("echo [--times N] [--only a,b]", stdout.ToString());
     }
 }

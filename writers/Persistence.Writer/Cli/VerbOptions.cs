@@ -54,6 +54,17 @@ public static class VerbOptions
         return option;
     }
 
+    /// <summary>
+    /// A verb that still parses its own arguments (with <see cref="CommandArgs"/>): its tokens reach the body in order
+    /// and its usage text is its help, so it joins with one line in WriterCli until it gets a definition of its own.
+    /// </summary>
+    public static Command SelfParsing(string name, string usage, Func<string[], CancellationToken, Task<int>> body)
+    {
+        var command = new Command(name, usage) { TreatUnmatchedTokensAsErrors = false };
+        command.SetAction((result, cancel) => body([.. result.UnmatchedTokens], cancel));
+        return command;
+    }
+
     /// <summary>The parse errors as one usage message: unknown options listed with the ones the verb knows.</summary>
     public static string Describe(ParseResult result)
     {

@@ -70,6 +70,25 @@ public sealed class WriterCliTests
     }
 
     [Fact]
+    public async Task Topics_ensure_takes_the_arguments_the_stack_renders_for_its_job()
+    {
+        // The shape ClusterObjects renders; with no Kafka settings in the environment the body refuses with exit 3, not 2.
+        var saved = Environment.GetEnvironmentVariable("Bus__Kafka__BootstrapServers");
+        Environment.SetEnvironmentVariable("Bus__Kafka__BootstrapServers", null);
+        try
+        {
+            var (code, _, errors) = await RunAsync("topics", "ensure", "--topics", "result-bus,metrics-bus", "--dlq", "dlq-1",
+                "--partitions", "6", "--replication", "3", "--retention-hours", "168", "--dlq-retention-hours", "336");
+            Assert.True(code == WriterCli.ConfigurationError, errors);
+            Assert.Contains("Bus:Kafka:BootstrapServers", errors);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Bus__Kafka__BootstrapServers", saved);
+        }
+    }
+
+    [Fact]
     public async Task A_self_parsing_verb_gets_its_tokens_in_order_and_its_usage_as_help()
     {
         string[]? received = null;

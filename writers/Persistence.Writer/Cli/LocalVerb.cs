@@ -8,11 +8,11 @@ public sealed class LocalVerb
 {
     private static readonly LocalArguments Defaults = new();
 
-    private readonly Option<int> _queries = VerbOptions.Int("--queries", Defaults.Queries, "query results to publish");
-    private readonly Option<int> _rows = VerbOptions.Int("--rows", Defaults.Rows, "rows per query result");
-    private readonly Option<double> _malformed = VerbOptions.Double("--malformed", Defaults.Malformed, "share of malformed messages on each bus (0 to 0.5), to show the dead-letter path", "SHARE");
-    private readonly Option<int> _bulkFiles = VerbOptions.Int("--bulk-files", Defaults.BulkFiles, "parquet files announced on the bulk insert bus");
-    private readonly Option<int> _seed = VerbOptions.Int("--seed", Defaults.Seed, "seed of the generated workload");
+    private readonly Option<int> _queries = VerbOptions.Int("--queries", Defaults.Workload.Queries, "query results to publish");
+    private readonly Option<int> _rows = VerbOptions.Int("--rows", Defaults.Workload.RowsPerQuery, "rows per query result");
+    private readonly Option<double> _malformed = VerbOptions.Double("--malformed", Defaults.Workload.MalformedShare, "share of malformed messages on each bus (0 to 0.5), to show the dead-letter path", "SHARE");
+    private readonly Option<int> _bulkFiles = VerbOptions.Int("--bulk-files", Defaults.Workload.BulkFiles, "parquet files announced on the bulk insert bus");
+    private readonly Option<int> _seed = VerbOptions.Int("--seed", Defaults.Workload.Seed, "seed of the generated workload");
     private readonly Option<string?> _out = VerbOptions.Text("--out", $"where the embedded stores go [default: {Defaults.Out}]", "DIR");
     private readonly Option<long> _budgetBytes = VerbOptions.Long("--budget-bytes", Defaults.BudgetBytes, "force a small in-flight budget per writer, to watch backpressure hold memory (0: from the memory limit)");
     private readonly Option<string?> _bus = VerbOptions.Text("--bus", $"the bus the writers run on: inprocess or pubsub [default: {Defaults.Bus}]", "inprocess|pubsub")
@@ -49,11 +49,14 @@ public sealed class LocalVerb
 
     private LocalArguments Bind(ParseResult result) => new()
     {
-        Queries = result.GetValue(_queries),
-        Rows = result.GetValue(_rows),
-        Malformed = result.GetValue(_malformed),
-        BulkFiles = result.GetValue(_bulkFiles),
-        Seed = result.GetValue(_seed),
+        Workload = Defaults.Workload with
+        {
+            Queries = result.GetValue(_queries),
+            RowsPerQuery = result.GetValue(_rows),
+            MalformedShare = result.GetValue(_malformed),
+            BulkFiles = result.GetValue(_bulkFiles),
+            Seed = result.GetValue(_seed),
+        },
         Out = result.GetValue(_out) ?? Defaults.Out,
         BudgetBytes = result.GetValue(_budgetBytes),
         Bus = result.GetValue(_bus) ?? Defaults.Bus,

@@ -6,11 +6,8 @@ namespace Persistence.Writer.Local;
 /// </summary>
 public sealed record LocalArguments
 {
-    public int Queries { get; init; } = 5_000;
-    public int Rows { get; init; } = 10;
-    public double Malformed { get; init; } = 0.01;
-    public int BulkFiles { get; init; } = 10;
-    public int Seed { get; init; } = 7;
+    /// <summary>--queries, --rows, --malformed, --bulk-files, --seed.</summary>
+    public WorkloadOptions Workload { get; init; } = new();
     public string Out { get; init; } = ".local-run";
     /// <summary>0: each writer's budget follows the process's memory limit, as in `run`.</summary>
     public long BudgetBytes { get; init; }

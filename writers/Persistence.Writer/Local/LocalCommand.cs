@@ -19,14 +19,7 @@ public static class LocalCommand
 
     public static async Task<int> RunAsync(LocalArguments parsed, TextWriter output, CancellationToken cancel)
     {
-        var workloadOptions = new WorkloadOptions
-        {
-            Queries = parsed.Queries,
-            RowsPerQuery = parsed.Rows,
-            MalformedShare = parsed.Malformed,
-            BulkFiles = parsed.BulkFiles,
-            Seed = parsed.Seed,
-        };
+        var workloadOptions = parsed.Workload;
         var problems = workloadOptions.Problems().ToList();
         if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
         var outDir = Path.GetFullPath(parsed.Out);

@@ -26,7 +26,20 @@ public static class WriterCli
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return await InvokeAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
         // `help [verb]` as before: the verb's help, exit 0.
         if (args is ["help", .. var verb]) args = [.. verb, "--help"];
         var result = Definition().Parse(args);
@@ -41,7 +54,7 @@ public static class WriterCli
                 // Exceptions map to exit codes below; SIGTERM belongs to the host's graceful drain (run), not to a 2 s kill.
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = null,
-            }, cancel.Token).ConfigureAwait(false);
+            }, cancel).ConfigureAwait(false);
         }
         catch (UsageException e)
         {

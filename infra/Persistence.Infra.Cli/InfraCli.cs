@@ -25,7 +25,8 @@ public static class InfraCli
     {
         // `help [verb]` as before: that help, exit 0.
         if (args is ["help", .. var verb]) args = [.. verb, "--help"];
-        var result = Definition().Parse(args);
+        // No @response files: a value that starts with '@' stays a value, as before.
+        var result = Definition().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var command = result.CommandResult.Command;
         if (result.Errors.Count > 0) return PrintUsage(command, ParseErrors.Describe(result), stderr);
         try

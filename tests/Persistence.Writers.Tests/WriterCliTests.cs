@@ -34,6 +34,7 @@ public sealed class WriterCliTests
     [InlineData(new[] { "local", "--speed", "9" }, "local: unknown option --speed; options are --queries,")]
     [InlineData(new[] { "local", "--queries", "many" }, "--queries must be a number (got 'many')")]
     [InlineData(new[] { "local", "--bus", "sqs" }, "local: --bus 'sqs' is not one of inprocess, pubsub")]
+    [InlineData(new[] { "local", "--bus", "@bus.txt" }, "local: --bus '@bus.txt' is not one of")] // a value, not a response file
     [InlineData(new[] { "topics" }, "topics: name a command: ensure")]
     [InlineData(new[] { "topics", "ensure", "--partitions", "six" }, "--partitions must be a number (got 'six')")]
     [InlineData(new[] { "topics", "ensure" }, "topics ensure: name the topics with --topics a,b,c")]

@@ -42,7 +42,7 @@ public static class WriterCli
     {
         // `help [verb]` as before: the verb's help, exit 0.
         if (args is ["help", .. var verb]) args = [.. verb, "--help"];
-        var result = Definition().Parse(args);
+        var result = Definition().Parse(args, VerbOptions.Parsing);
         var command = result.CommandResult.Command;
         if (result.Errors.Count > 0) return Usage(command, VerbOptions.Describe(result), stderr);
         try

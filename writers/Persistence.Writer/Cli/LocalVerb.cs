@@ -42,7 +42,7 @@ public sealed class LocalVerb
     public static LocalArguments Parse(IReadOnlyList<string> args)
     {
         var verb = new LocalVerb();
-        var result = verb.Command.Parse(args);
+        var result = verb.Command.Parse(args, VerbOptions.Parsing);
         if (result.Errors.Count > 0) throw new UsageException(VerbOptions.Describe(result));
         return verb.Bind(result);
     }

@@ -11,6 +11,12 @@ namespace Persistence.Writer.Cli;
 /// </summary>
 public static class VerbOptions
 {
+    /// <summary>
+    /// How every verb parses: no @response files, so a value that starts with '@' stays a value, as it did
+    /// before System.CommandLine.
+    /// </summary>
+    public static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
     public static Option<string?> Text(string name, string description, string helpName) =>
         new(name) { Description = description, HelpName = helpName };
 

@@ -77,6 +77,32 @@ public class CliTests : IDisposable
         Assert.Contains("stacks here: dev, prod", errors);
     }
 
+    [Theory]
+    [InlineData(new[] { "validate", "--help" }, "--stack <name> (REQUIRED)", "--dir <dir>")]
+    [InlineData(new[] { "help", "render" }, "--out <dir> (REQUIRED)", "--stack <name>")]
+    [InlineData(new[] { "import", "--help" }, "--spec <file.json> (REQUIRED)", "--force")]
+    [InlineData(new[] { "help" }, "validate", "import")]
+    public void Each_verb_has_help_from_its_definition(string[] args, string expected, string alsoExpected)
+    {
+        var (code, output, errors) = Run(args);
+        Assert.True(code == 0, errors);
+        Assert.Contains(expected, output);
+        Assert.Contains(alsoExpected, output);
+    }
+
+    [Theory]
+    [InlineData(new[] { "validate", "--stack", "dev", "--verbose", "x" }, "validate: unknown option '--verbose'; options: --stack, --dir")]
+    [InlineData(new[] { "render", "--stack", "dev" }, "Option '--out' is required.")]
+    [InlineData(new[] { "deploy" }, "unknown verb 'deploy'; verbs: validate, render, import")]
+    public void A_usage_error_names_the_problem_and_shows_the_verbs_help(string[] args, string message)
+    {
+        var (code, output, errors) = Run(args);
+        Assert.Equal(InfraCli.Usage, code);
+        Assert.Empty(output);
+        Assert.Contains($"error: {message}", errors);
+        Assert.Contains("Usage:", errors);
+    }
+
     [Fact]
     public void Import_writes_a_stack_file_that_validate_then_reports_placeholders_in()
     {

@@ -1,60 +1,78 @@
+using System.CommandLine;
 using Persistence.Writer.Cli;
 using Persistence.Writer.Hosting;
-using Persistence.Writer.Local;
 
 namespace Persistence.Writer;
 
-/// <summary>Verb dispatch for persistence-writer.</summary>
+/// <summary>
+/// persistence-writer's verbs on System.CommandLine: help per verb comes from the definitions in Cli/.
+/// Exit codes: the verb's own, 2 for a usage error (printed with that verb's help), 3 for a configuration error.
+/// </summary>
 public static class WriterCli
 {
-    private const string Usage = """
-        usage: persistence-writer <command>
+    public const int UsageError = 2;
+    public const int ConfigurationError = 3;
 
-          run --type <WRITER_TYPE>   run one writer; settings from environment / appsettings (see README)
-          topics ensure --topics a,b --dlq d [--partitions N] [--replication N] [--retention-hours N]
-                                     create missing Kafka topics and the DLQ (Bus__Kafka__* from the environment)
-          local [options]            the whole topology in one process with a workload; reconciles what landed
-              options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
-                       --seed N --out DIR (.local-run) --budget-bytes N --quiet
-                       --bus pubsub --pubsub-emulator HOST:PORT [--project ID]   run over a Pub/Sub emulator
-                       --redis HOST:PORT [--redis-clustered]   online values and vectors in Redis
-                       --postgres "Host=..;Port=..;Username=..;Database=.."   offline tables and metrics in PostgreSQL
-                       --run-id ID   the run's namespace there: keys local:ID:*, schema local_ID (fresh by default;
-                                     a reused ID is emptied first); everything else stays in DuckDB under --out
-        """;
+    /// <summary>Every verb: a new one is a file in Cli/ (options, help, how its arguments reach its body) and one line here.</summary>
+    private static RootCommand Definition() => new("persistence-writer: the background persistence plane's writers")
+    {
+        RunVerb.Create(),
+        LocalVerb.Create(),
+        TopicsVerb.Create(),
+    };
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
         try
         {
-            return args.FirstOrDefault() switch
-            {
-                "local" => await LocalCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
-                "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                "topics" => await TopicsCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
-                "help" or "--help" or "-h" => Help(0),
-                null => Help(2),
-                var other => throw new UsageException($"unknown command '{other}'"),
-            };
+            return await InvokeAsync(args, stdout, stderr, cancel.Token).ConfigureAwait(false);
         }
-        catch (UsageException e)
+        finally
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (ConfigurationProblemException e)
-        {
-            Console.Error.WriteLine($"configuration error:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", e.Problems)}");
-            return 3;
+            Console.CancelKeyPress -= onCancel;
         }
     }
 
-    private static int Help(int code)
+    private static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
-        return code;
+        // `help [verb]` as before: the verb's help, exit 0.
+        if (args is ["help", .. var verb]) args = [.. verb, "--help"];
+        var result = Definition().Parse(args, VerbOptions.Parsing);
+        var command = result.CommandResult.Command;
+        if (result.Errors.Count > 0) return Usage(command, VerbOptions.Describe(result), stderr);
+        try
+        {
+            return await result.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                // Exceptions map to exit codes below; SIGTERM belongs to the host's graceful drain (run), not to a 2 s kill.
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            }, cancel).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            return Usage(command, e.Message, stderr);
+        }
+        catch (ConfigurationProblemException e)
+        {
+            stderr.WriteLine($"configuration error:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", e.Problems)}");
+            return ConfigurationError;
+        }
+    }
+
+    private static int Usage(Command command, string message, TextWriter stderr)
+    {
+        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine();
+        // The help text is the library's, generated from the same definition (its HelpBuilder is internal in 3.x).
+        Definition().Parse([.. VerbOptions.PathOf(command), "--help"]).Invoke(new InvocationConfiguration { Output = stderr });
+        return UsageError;
     }
 }

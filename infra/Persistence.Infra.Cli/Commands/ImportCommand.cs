@@ -1,3 +1,4 @@
+using Persistence.Infra.Cli.Verbs;
 using Persistence.Infra.Import;
 using Persistence.Infra.Validation;
 
@@ -9,16 +10,13 @@ namespace Persistence.Infra.Cli.Commands;
 /// </summary>
 public static class ImportCommand
 {
-    public static readonly string[] Options = ["--spec", "--stack", "--out", "--dir"];
-    public static readonly string[] Switches = ["--force"];
-
-    public static int Run(CliOptions options, TextWriter stdout, TextWriter stderr)
+    public static int Run(ImportArguments options, TextWriter stdout, TextWriter stderr)
     {
-        var specPath = options.Require("--spec");
+        var specPath = options.Spec;
         if (!File.Exists(specPath)) throw new UsageException($"--spec {specPath} does not exist");
-        var stack = options.Get("--stack");
-        var outPath = options.Get("--out") ?? (stack is null ? null : StackLocator.StackFilePath(stack, options.Get("--dir")));
-        if (outPath is not null && File.Exists(outPath) && !options.Has("--force"))
+        var stack = options.Stack;
+        var outPath = options.Out ?? (stack is null ? null : StackLocator.StackFilePath(stack, options.Dir));
+        if (outPath is not null && File.Exists(outPath) && !options.Force)
             throw new UsageException($"{outPath} exists; pass --force to overwrite it");
 
         var result = GuideSpecImporter.Convert(File.ReadAllText(specPath), Path.GetFileName(specPath));

@@ -1,3 +1,4 @@
+using Persistence.Infra.Cli.Verbs;
 using Persistence.Infra.Desired;
 using Persistence.Infra.Rendering;
 using Persistence.Infra.Validation;
@@ -10,13 +11,11 @@ namespace Persistence.Infra.Cli.Commands;
 /// </summary>
 public static class RenderCommand
 {
-    public static readonly string[] Options = ["--stack", "--out", "--dir"];
-
-    public static int Run(CliOptions options, TextWriter stdout, TextWriter stderr)
+    public static int Run(RenderArguments options, TextWriter stdout, TextWriter stderr)
     {
-        var stack = options.Require("--stack");
-        var output = options.Require("--out");
-        var path = StackLocator.StackFilePath(stack, options.Get("--dir"));
+        var stack = options.Stack;
+        var output = options.Out;
+        var path = StackLocator.StackFilePath(stack, options.Dir);
         var root = Path.GetDirectoryName(path)!;
         if (!File.Exists(path))
             throw new UsageException($"{path} does not exist; stacks here: {string.Join(", ", StackLocator.ExistingStacks(root).DefaultIfEmpty("none"))}");

@@ -1,3 +1,4 @@
+using Persistence.Infra.Cli.Verbs;
 using Persistence.Infra.Validation;
 
 namespace Persistence.Infra.Cli.Commands;
@@ -5,12 +6,10 @@ namespace Persistence.Infra.Cli.Commands;
 /// <summary>validate --stack &lt;name&gt;: every check on Pulumi.&lt;name&gt;.yaml, without Pulumi or credentials.</summary>
 public static class ValidateCommand
 {
-    public static readonly string[] Options = ["--stack", "--dir"];
-
-    public static int Run(CliOptions options, TextWriter stdout, TextWriter stderr)
+    public static int Run(ValidateArguments options, TextWriter stdout, TextWriter stderr)
     {
-        var stack = options.Require("--stack");
-        var path = StackLocator.StackFilePath(stack, options.Get("--dir"));
+        var stack = options.Stack;
+        var path = StackLocator.StackFilePath(stack, options.Dir);
         if (!File.Exists(path))
         {
             var directory = Path.GetDirectoryName(path)!;

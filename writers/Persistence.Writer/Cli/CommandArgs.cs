@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Persistence.Writer.Cli;
 
-/// <summary>"--name value" options of one verb, checked against the options the verb knows.</summary>
+/// <summary>
+/// "--name value" options of a verb that parses its own arguments (see <see cref="VerbOptions.SelfParsing"/>),
+/// checked against the options the verb knows. A verb defined with System.CommandLine options does not need it.
+/// </summary>
 public sealed class CommandArgs
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
@@ -48,6 +51,3 @@ public sealed class CommandArgs
     private static string Describe(IReadOnlyCollection<string> known, IReadOnlyCollection<string>? flags) =>
         string.Join(", ", known.Concat(flags ?? []).Select(k => "--" + k));
 }
-
-/// <summary>A command line that cannot run as given; printed with the usage, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);

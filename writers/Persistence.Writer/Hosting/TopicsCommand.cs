@@ -14,25 +14,22 @@ namespace Persistence.Writer.Hosting;
 /// </summary>
 public static class TopicsCommand
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel)
+    public static async Task<int> RunAsync(TopicsEnsureArguments parsed, CancellationToken cancel)
     {
-        if (args.FirstOrDefault() != "ensure") throw new UsageException("topics: the only subcommand is 'ensure'");
-        var parsed = CommandArgs.Parse(args.Skip(1).ToList(), "topics ensure", ["topics", "dlq", "partitions", "replication", "retention-hours", "dlq-retention-hours"]);
-        var topics = (parsed.Get("topics") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var dlq = parsed.Get("dlq");
-        if (topics.Length == 0 && dlq is null) throw new UsageException("topics ensure: name the topics with --topics a,b,c and the dead-letter topic with --dlq");
+        var (topics, dlq) = (parsed.Topics, parsed.DeadLetterTopic);
+        if (topics.Count == 0 && dlq is null) throw new UsageException("topics ensure: name the topics with --topics a,b,c and the dead-letter topic with --dlq");
 
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var options = BusSelection.KafkaOptions(configuration);
         var problems = options.Problems().ToList();
         if (problems.Count > 0) throw new ConfigurationProblemException(problems);
 
-        var partitions = parsed.Int("partitions", 6);
-        var replication = (short)parsed.Int("replication", 3);
+        var partitions = parsed.Partitions;
+        var replication = (short)parsed.Replication;
         var hour = 3_600_000L;
-        var specs = topics.Select(t => new TopicsEnsure.TopicSpec(t, partitions, replication, parsed.Int("retention-hours", 168) * hour)).ToList();
+        var specs = topics.Select(t => new TopicsEnsure.TopicSpec(t, partitions, replication, parsed.RetentionHours * hour)).ToList();
         // The DLQ keeps longer: it is read by people, days later.
-        if (dlq is not null) specs.Add(new TopicsEnsure.TopicSpec(dlq, Math.Min(partitions, 3), replication, parsed.Int("dlq-retention-hours", 24 * 14) * hour));
+        if (dlq is not null) specs.Add(new TopicsEnsure.TopicSpec(dlq, Math.Min(partitions, 3), replication, parsed.DeadLetterRetentionHours * hour));
 
         try
         {
@@ -54,8 +51,4 @@ public static class TopicsCommand
             return 1;
         }
     }
-
-    public const string Usage = "topics ensure --topics a,b --dlq d [--partitions 6] [--replication 3] [--retention-hours 168] (Bus__Kafka__* from the environment)";
-
-    internal static string SettingsHint => SettingNames.ToEnvironmentVariable(SettingNames.Bus.KafkaBootstrapServers);
 }

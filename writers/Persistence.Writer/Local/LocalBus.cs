@@ -27,18 +27,18 @@ public sealed class LocalBus : IAsyncDisposable
     public CountingBus Bus { get; }
     public string Description { get; }
 
-    public static async Task<LocalBus> OpenAsync(CommandArgs args, CancellationToken cancellationToken)
+    public static async Task<LocalBus> OpenAsync(LocalArguments args, CancellationToken cancellationToken)
     {
-        switch (args.Get("bus") ?? "inprocess")
+        switch (args.Bus)
         {
             case "inprocess":
                 return new LocalBus(new InProcessBus(), "an in-process bus");
             case "pubsub":
-                var emulator = args.Get("pubsub-emulator") ?? Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST");
+                var emulator = args.PubSubEmulator ?? Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST");
                 if (string.IsNullOrWhiteSpace(emulator))
                     throw new UsageException("local --bus pubsub needs --pubsub-emulator HOST:PORT (or PUBSUB_EMULATOR_HOST); start one with `gcloud beta emulators pubsub start --host-port=127.0.0.1:8085`");
                 // A fresh project per run: an emulator's leftovers from an earlier run cannot leak into this one's reconciliation.
-                var project = args.Get("project") ?? $"local-{DateTime.UtcNow:yyyyMMddHHmmss}";
+                var project = args.Project ?? $"local-{DateTime.UtcNow:yyyyMMddHHmmss}";
                 var pubsub = new PubSubBus(new PubSubBusOptions { ProjectId = project, EmulatorHost = emulator });
                 try
                 {

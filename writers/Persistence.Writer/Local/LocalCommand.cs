@@ -12,29 +12,18 @@ namespace Persistence.Writer.Local;
 /// </summary>
 public static class LocalCommand
 {
-    public const string Usage =
-        "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--bus inprocess|pubsub --pubsub-emulator HOST:PORT [--project ID]] " +
-        "[--redis HOST:PORT [--redis-clustered]] [--postgres CONNECTION-STRING] [--run-id ID] [--quiet]";
-
     public static Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel) => RunAsync(args, Console.Out, cancel);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancel)
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancel) =>
+        RunAsync(LocalVerb.Parse(args), output, cancel);
+
+    public static async Task<int> RunAsync(LocalArguments parsed, TextWriter output, CancellationToken cancel)
     {
-        var parsed = CommandArgs.Parse(args, "local",
-            ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project", "redis", "postgres", "run-id"],
-            ["quiet", "redis-clustered"]);
-        var workloadOptions = new WorkloadOptions
-        {
-            Queries = parsed.Int("queries", 5_000),
-            RowsPerQuery = parsed.Int("rows", 10),
-            MalformedShare = parsed.Double("malformed", 0.01),
-            BulkFiles = parsed.Int("bulk-files", 10),
-            Seed = parsed.Int("seed", 7),
-        };
+        var workloadOptions = parsed.Workload;
         var problems = workloadOptions.Problems().ToList();
         if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
-        var outDir = Path.GetFullPath(parsed.Get("out") ?? ".local-run");
-        var writerOptions = new WriterOptions { MemoryBudgetBytes = parsed.Int("budget-bytes", 0) };
+        var outDir = Path.GetFullPath(parsed.Out);
+        var writerOptions = new WriterOptions { MemoryBudgetBytes = parsed.BudgetBytes };
         await using var localBus = await LocalBus.OpenAsync(parsed, cancel).ConfigureAwait(false);
 
         Directory.CreateDirectory(outDir);
@@ -45,7 +34,7 @@ public static class LocalCommand
 
         await using var stores = await LocalStores.OpenAsync(parsed, databasePath, cancel).ConfigureAwait(false);
 
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Flag("quiet") ? LogLevel.Error : LogLevel.Warning));
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Quiet ? LogLevel.Error : LogLevel.Warning));
         var bus = localBus.Bus;
         await using var topology = LocalTopology.Create(bus, stores.Selected, logs, writerOptions);
         var workload = new Workload(workloadOptions, bus, uploads);
@@ -57,7 +46,7 @@ public static class LocalCommand
         var running = topology.RunAsync(stopping.Token);
         var publishing = workload.PublishAsync(cancel);
 
-        var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Flag("quiet"));
+        using var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Quiet);
         var interval = TimeSpan.FromSeconds(Console.IsOutputRedirected ? 5 : 1);
         var quiet = 0;
         var last = TimeSpan.Zero;
@@ -69,7 +58,7 @@ public static class LocalCommand
             // Quiescent twice in a row: a republishing writer acks only after it has published, so no message can hide between polls.
             quiet = publishing.IsCompleted && localBus.Quiescent(topology.Writers) ? quiet + 1 : 0;
             if (quiet >= 2) break;
-            if (!parsed.Flag("quiet") && clock.Elapsed - last >= interval)
+            if (!parsed.Quiet && clock.Elapsed - last >= interval)
             {
                 progress.Report(clock.Elapsed, clock.Elapsed - last);
                 last = clock.Elapsed;
@@ -77,7 +66,7 @@ public static class LocalCommand
         }
         await stopping.CancelAsync().ConfigureAwait(false);
         await running.ConfigureAwait(false);
-        if (!parsed.Flag("quiet")) progress.Report(clock.Elapsed, clock.Elapsed - last);
+        if (!parsed.Quiet) progress.Finish(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 
         await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);

@@ -34,14 +34,14 @@ public sealed partial class LocalStores : IAsyncDisposable
     public string RedisKeyPrefix => PrefixOf(RunId);
     public string PostgresSchema => SchemaOf(RunId);
 
-    public static async Task<LocalStores> OpenAsync(CommandArgs args, string databasePath, CancellationToken cancellationToken)
+    public static async Task<LocalStores> OpenAsync(LocalArguments args, string databasePath, CancellationToken cancellationToken)
     {
-        var runId = args.Get("run-id") ?? $"{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Random.Shared.Next(0x10000):x4}";
+        var runId = args.RunId ?? $"{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Random.Shared.Next(0x10000):x4}";
         if (!RunIdPattern().IsMatch(runId))
             throw new UsageException($"local: --run-id '{runId}' may hold only a-z, 0-9 and _ (at most 40), as it names a Redis key prefix and a PostgreSQL schema");
-        var redis = args.Get("redis");
-        var postgres = args.Get("postgres");
-        if (args.Flag("redis-clustered") && redis is null)
+        var redis = args.Redis;
+        var postgres = args.Postgres;
+        if (args.RedisClustered && redis is null)
             throw new UsageException("local: --redis-clustered needs --redis HOST:PORT (any node of the cluster)");
 
         var settings = new Dictionary<string, string?> { [SettingNames.Stores.EmbeddedPath] = databasePath };
@@ -52,7 +52,7 @@ public sealed partial class LocalStores : IAsyncDisposable
             try { shownRedis = ConfigurationOptions.Parse(redis).ToString(includePassword: false); }
             catch (ArgumentException e) { throw new UsageException($"local: --redis is not a Redis endpoint ({e.Message}); use HOST:PORT, e.g. 127.0.0.1:6379"); }
             settings[SettingNames.Stores.RedisConnection] = redis;
-            settings[SettingNames.Stores.RedisClustered] = args.Flag("redis-clustered") ? "true" : "false";
+            settings[SettingNames.Stores.RedisClustered] = args.RedisClustered ? "true" : "false";
         }
         if (postgres is not null)
             settings[SettingNames.Stores.PostgresConnection] = WithSearchPath(postgres, SchemaOf(runId));
@@ -63,7 +63,7 @@ public sealed partial class LocalStores : IAsyncDisposable
         var stores = new LocalStores(selected, runId, shownRedis);
         try
         {
-            if (selected.UsesRedis) await stores.PrepareRedisAsync(args.Flag("redis-clustered")).ConfigureAwait(false);
+            if (selected.UsesRedis) await stores.PrepareRedisAsync(args.RedisClustered).ConfigureAwait(false);
             if (selected.UsesPostgres) await stores.PreparePostgresAsync(cancellationToken).ConfigureAwait(false);
             return stores;
         }

@@ -3,29 +3,49 @@ using Persistence.Runtime.Pipeline;
 
 namespace Persistence.Writer.Local;
 
-/// <summary>Prints per-writer throughput, backlog and dead letters while the topology runs.</summary>
-public sealed class ProgressReporter(IReadOnlyList<IRunnableWriter> writers, TextWriter output, bool redraw)
+/// <summary>
+/// `local`'s live view: per-writer throughput, backlog, dead letters, retries and in-flight bytes. On a terminal a
+/// Spectre.Console table redrawn in place; when stdout is not a terminal (a log file, CI) one line per report,
+/// so a log gets a line every few seconds instead of a full table each time.
+/// </summary>
+public sealed class ProgressReporter(IReadOnlyList<IRunnableWriter> writers, TextWriter output, bool redraw) : IDisposable
 {
-    private readonly Dictionary<string, long> _lastWritten = new(StringComparer.Ordinal);
-    private int _linesDrawn;
+    private readonly Dictionary<string, long> _lastHandled = new(StringComparer.Ordinal);
+    private LiveTable? _live;
 
     public void Report(TimeSpan elapsed, TimeSpan interval)
     {
-        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"[{elapsed.TotalSeconds,5:F1}s] {"writer",-40} {"msg/s",8} {"written",9} {"backlog",8} {"dead",5} {"retries",7} {"in-flight",10}") };
+        var rows = Sample(interval);
+        if (!redraw) output.WriteLine(ProgressView.Line(elapsed, rows));
+        else if (_live is null) _live = new LiveTable(output, ProgressView.Table(elapsed, rows));
+        else _live.Show(ProgressView.Table(elapsed, rows));
+    }
+
+    /// <summary>The last report; on a terminal the table stays on screen and the console is handed back.</summary>
+    public void Finish(TimeSpan elapsed, TimeSpan interval)
+    {
+        Report(elapsed, interval);
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        _live?.Dispose();
+        _live = null;
+    }
+
+    private List<WriterProgress> Sample(TimeSpan interval)
+    {
+        var rows = new List<WriterProgress>(writers.Count);
         foreach (var writer in writers)
         {
             var stats = writer.Stats;
-            var written = stats.Written + stats.DeadLettered;
-            var rate = (written - _lastWritten.GetValueOrDefault(stats.WriterName)) / Math.Max(interval.TotalSeconds, 0.001);
-            _lastWritten[stats.WriterName] = written;
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"         {stats.WriterName,-40} {rate,8:F0} {stats.Written,9} {writer.Source.Backlog?.ToString(CultureInfo.InvariantCulture) ?? "?",8} {stats.DeadLettered,5} {stats.Retries,7} {Bytes(writer.Budget.InUse),10}"));
+            var handled = stats.Written + stats.DeadLettered;
+            var rate = (handled - _lastHandled.GetValueOrDefault(stats.WriterName)) / Math.Max(interval.TotalSeconds, 0.001);
+            _lastHandled[stats.WriterName] = handled;
+            rows.Add(new WriterProgress(stats.WriterName, rate, stats.Written, writer.Source.Backlog, stats.DeadLettered, stats.Retries, writer.Budget.InUse));
         }
-        if (redraw && _linesDrawn > 0)
-            output.Write($"\u001b[{_linesDrawn}A");
-        foreach (var line in lines)
-            output.WriteLine(redraw ? line + "\u001b[K" : line);
-        _linesDrawn = lines.Count;
+        return rows;
     }
 
     public static string Bytes(long bytes) => bytes switch
@@ -35,3 +55,6 @@ public sealed class ProgressReporter(IReadOnlyList<IRunnableWriter> writers, Tex
         _ => $"{bytes} B",
     };
 }
+
+/// <summary>One writer at one report. <paramref name="Backlog"/> is null where the bus cannot tell it.</summary>
+public sealed record WriterProgress(string Writer, double MessagesPerSecond, long Written, long? Backlog, long DeadLettered, long Retries, long InFlightBytes);

@@ -12,7 +12,6 @@ public sealed class Summary(Expectations expected, IReadOnlyList<IRunnableWriter
     private readonly List<string> _mismatches = [];
 
     public bool Reconciled => _mismatches.Count == 0;
-    public IReadOnlyList<string> Mismatches => _mismatches;
 
     public async Task<Summary> BuildAsync(ILandedCounts landed, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-// In a subfolder on purpose: projects that compile ../Shared/*.cs (bus tests) do not reference the sinks.
 using Persistence.Contracts.V1;
 using Persistence.Sinks.Offline;
 

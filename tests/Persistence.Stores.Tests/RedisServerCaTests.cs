@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Persistence.Runtime.Bus.InProcess;
-using Persistence.Sinks.Stores;
 using Persistence.Stores.Embedded;
 using Persistence.Writer.Hosting;
 using StackExchange.Redis;
@@ -38,7 +37,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         await using var embedded = new DuckDbDatabase(settings["Stores:Embedded:Path"]!);
         var online = stores.Build(new InProcessBus(), embedded).Online!;
         var now = DateTimeOffset.UtcNow;
-        await online.WriteAsync([new OnlineValue(key, "user.score", Sinks.Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
+        await online.WriteAsync([new OnlineValue(key, "user.score", Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
     }
 
     [Fact]

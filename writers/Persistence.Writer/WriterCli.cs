@@ -19,6 +19,7 @@ public static class WriterCli
                        --bus pubsub --pubsub-emulator HOST:PORT [--project ID]   run over a Pub/Sub emulator
                        --redis HOST:PORT [--redis-clustered]   online values and vectors in Redis
                        --postgres "Host=..;Port=..;Username=..;Database=.."   offline tables and metrics in PostgreSQL
+                       --dynamodb http://HOST:PORT   online values in DynamoDB (dynalite, DynamoDB Local), table local_ID
                        --run-id ID   the run's namespace there: keys local:ID:*, schema local_ID (fresh by default;
                                      a reused ID is emptied first); everything else stays in DuckDB under --out
         """;

@@ -6,22 +6,22 @@ using Persistence.Writer.Cli;
 namespace Persistence.Writer.Local;
 
 /// <summary>
-/// `persistence-writer local`: the whole topology in one process on embedded defaults (or Redis and
-/// PostgreSQL when named), a generated workload, live progress, and a summary that reconciles every
+/// `persistence-writer local`: the whole topology in one process on embedded defaults (or Redis,
+/// PostgreSQL and DynamoDB when named), a generated workload, live progress, and a summary that reconciles every
 /// published message against what landed in the stores.
 /// </summary>
 public static class LocalCommand
 {
     public const string Usage =
         "local [--queries N] [--rows N] [--malformed SHARE] [--bulk-files N] [--seed N] [--out DIR] [--budget-bytes N] [--bus inprocess|pubsub --pubsub-emulator HOST:PORT [--project ID]] " +
-        "[--redis HOST:PORT [--redis-clustered]] [--postgres CONNECTION-STRING] [--run-id ID] [--quiet]";
+        "[--redis HOST:PORT [--redis-clustered]] [--postgres CONNECTION-STRING] [--dynamodb http://HOST:PORT] [--run-id ID] [--quiet]";
 
     public static Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel) => RunAsync(args, Console.Out, cancel);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancel)
     {
         var parsed = CommandArgs.Parse(args, "local",
-            ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project", "redis", "postgres", "run-id"],
+            ["queries", "rows", "malformed", "bulk-files", "seed", "out", "budget-bytes", "bus", "pubsub-emulator", "project", "redis", "postgres", "dynamodb", "run-id"],
             ["quiet", "redis-clustered"]);
         var workloadOptions = new WorkloadOptions
         {

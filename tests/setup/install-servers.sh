@@ -18,8 +18,14 @@ if [ "$(id -u)" -eq 0 ]; then
     echo "installing s3rver (npm) for the S3 object store tests"
     npm install -g --silent s3rver@3.7.1 >/dev/null 2>&1 || echo "note: npm install s3rver failed: S3 tests will be skipped"
   fi
+  # A DynamoDB-compatible server for the DynamoDB online store tests (npm registry); the fixtures use its LevelDB store.
+  if ! command -v dynalite >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    echo "installing dynalite (npm) for the DynamoDB online store tests"
+    npm install -g --silent dynalite@4.0.0 >/dev/null 2>&1 || echo "note: npm install dynalite failed: DynamoDB tests will be skipped"
+  fi
 else
   command -v redis-server >/dev/null 2>&1 || echo "note: redis-server missing and not root: Redis tests will be skipped"
   command -v s3rver >/dev/null 2>&1 || echo "note: s3rver missing and not root: S3 tests will be skipped"
+  command -v dynalite >/dev/null 2>&1 || echo "note: dynalite missing and not root: DynamoDB tests will be skipped"
 fi
 command -v initdb >/dev/null 2>&1 || echo "note: initdb (PostgreSQL 15) not on PATH: PostgreSQL tests will be skipped"

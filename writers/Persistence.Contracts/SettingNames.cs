@@ -52,6 +52,15 @@ public static class SettingNames
         public const string RedisClustered = "Stores:Redis:Clustered";
         /// <summary>PEM file of the CA(s) that sign the Redis server's TLS certificate (Memorystore's server CA); trusted for Redis only.</summary>
         public const string RedisCaCertificatePath = "Stores:Redis:CaCertificatePath";
+        // The DynamoDB online store (AWS): set the table to write online values there instead of Redis.
+        public const string DynamoDbSection = "Stores:DynamoDb";
+        public const string DynamoDbTable = "Stores:DynamoDb:Table";
+        /// <summary>A DynamoDB-compatible endpoint (dynalite, DynamoDB Local); empty means AWS.</summary>
+        public const string DynamoDbServiceUrl = "Stores:DynamoDb:ServiceUrl";
+        public const string DynamoDbRegion = "Stores:DynamoDb:Region";
+        /// <summary>Conditional writes in flight at once per batch.</summary>
+        public const string DynamoDbMaxConcurrency = "Stores:DynamoDb:MaxConcurrency";
+        public const string DynamoDbRequestTimeoutSeconds = "Stores:DynamoDb:RequestTimeoutSeconds";
         public const string PostgresConnection = "Stores:Postgres:Connection";
         public const string PostgresPasswordPath = "Stores:Postgres:PasswordPath";
         public const string UploadBucket = "Stores:UploadBucket";

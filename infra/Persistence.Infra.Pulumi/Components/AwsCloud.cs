@@ -8,7 +8,7 @@ namespace Persistence.PulumiHost.Components;
 /// <summary>
 /// <see cref="AwsDesired"/> as resources: the account and region pinned on an explicit provider, the KMS key, one
 /// Secrets Manager secret per <see cref="AwsSecret"/> (with its policy and SCRAM association where given), the IRSA
-/// role and the ECR repository. Kafka topics are not AWS resources here: the Kubernetes topics Job ensures them.
+/// role, the DynamoDB online table (when created) and the ECR repository. Kafka topics are not AWS resources here: the Kubernetes topics Job ensures them.
 /// </summary>
 public sealed class AwsCloud : ComponentResource
 {
@@ -92,6 +92,20 @@ public sealed class AwsCloud : ComponentResource
                 Role = role.Name,
                 Name = desired.Role.InlinePolicyName,
                 Policy = inlinePolicy,
+            }, child));
+        }
+
+        if (desired.OnlineTable is { Create: true } table)
+        {
+            // Read at the pin: sdk/dotnet/DynamoDB/Table.cs (TableArgs), Inputs/TableAttributeArgs.cs, Inputs/TableTtlArgs.cs
+            // (docs/pulumi-host.md, verification table). The writer needs the table before its first PutItem.
+            ready.Add(new Aws.DynamoDB.Table($"{name}-online-table", new Aws.DynamoDB.TableArgs
+            {
+                Name = table.Name,
+                BillingMode = table.BillingMode,
+                HashKey = table.HashKey,
+                Attributes = { new Aws.DynamoDB.Inputs.TableAttributeArgs { Name = table.HashKey, Type = table.HashKeyType } },
+                Ttl = new Aws.DynamoDB.Inputs.TableTtlArgs { AttributeName = table.TtlAttribute, Enabled = table.TtlEnabled },
             }, child));
         }
 

@@ -7,8 +7,11 @@ public sealed record StoresConfig
     /// <summary>API server the query mirror replays against; required with QUERY_MIRROR_CONSUMER.</summary>
     public string? ApiServerHost { get; init; }
 
-    /// <summary>Online and vector store; required with ONLINE_WRITER or ONLINE_VECTOR_STORE_WRITER.</summary>
+    /// <summary>Online and vector store; required with ONLINE_VECTOR_STORE_WRITER, and with ONLINE_WRITER unless online.kind is dynamodb.</summary>
     public RedisConfig? Redis { get; init; }
+
+    /// <summary>Which store the online writer writes to: Redis (default) or, on AWS, a DynamoDB table.</summary>
+    public OnlineStoreConfig Online { get; init; } = new();
 
     /// <summary>Offline and metrics store when offlineStore is postgres.</summary>
     public PostgresConfig? Postgres { get; init; }

@@ -46,6 +46,14 @@ public static class CloudSummary
         foreach (var t in aws.KafkaTopics)
             md.Append($"| `{t.Name}` | {t.Partitions} | {t.ReplicationFactor} | {t.RetentionHours} | {(t.IsDeadLetter ? "yes" : "")} |\n");
         md.Append("\nThe Job creates missing topics, raises partition counts and sets retention to these values; it refuses a partition decrease (the Job fails, the writers are not updated) and reports, without changing, a different replication factor.\n\n");
+        if (aws.OnlineTable is { } table)
+        {
+            md.Append("### DynamoDB online table\n\n");
+            md.Append(table.Create
+                ? $"- create `{table.Name}`: billing {table.BillingMode}, hash key `{table.HashKey}` ({table.HashKeyType}), TTL on attribute `{table.TtlAttribute}`\n"
+                : $"- use the existing table `{table.Name}` (not created or changed here; it needs hash key `{table.HashKey}` ({table.HashKeyType}) and TTL on `{table.TtlAttribute}`)\n");
+            md.Append($"- ARN `{table.Arn}`; the IRSA policy allows only {string.Join(", ", table.WriterActions.Select(a => $"`{a}`"))} on it, for the online writer\n\n");
+        }
         if (aws.Repository is { } repo)
             md.Append($"### ECR repository\n\n- `{repo.Name}`, tags {repo.ImageTagMutability.ToLowerInvariant()}, scan on push {(repo.ScanOnPush ? "on" : "off")}\n\n");
     }

@@ -43,6 +43,7 @@ public static class StackValidator
             PubSubRules.Check(config),
             TopologyRules.Check(config),
             StoreRules.Check(config),
+            OnlineStoreRules.Check(config),
             RedisTlsRules.Check(config),
             WriterRules.Check(config),
             ScalingRules.Check(config),

@@ -36,7 +36,10 @@ internal static class StoreRules
         if (s.OfflineStore != OfflineStoreKind.Snowflake && s.SnowflakeStorageIntegration is not null)
             yield return Warning($"{Paths.Stores}.snowflakeStorageIntegration", $"ignored: the offline store is {s.OfflineStore.ToString().ToLowerInvariant()}", "remove it");
 
-        if (RedisWriters.FirstOrDefault(types.Contains) is var redisWriter && types.Contains(redisWriter) && s.Redis is null)
+        // With online.kind dynamodb the online writer needs no Redis; the vector writer always does.
+        var redisWriter = RedisWriters.Where(t => types.Contains(t) && !(t == WriterType.ONLINE_WRITER && s.Online.Kind == OnlineStoreKind.DynamoDb))
+            .Cast<WriterType?>().FirstOrDefault();
+        if (redisWriter is not null && s.Redis is null)
             yield return Error($"{Paths.Stores}.redis", $"{redisWriter} writes to Redis, which is not configured", $"set {Paths.Stores}.redis.host (host:port)");
         if (s.Redis is { } redis && !Names.IsHostPort(redis.Host))
             yield return Error($"{Paths.Stores}.redis.host", $"\"{redis.Host}\" is not host:port", "e.g. online.abc123.clustercfg.use1.cache.amazonaws.com:6379");

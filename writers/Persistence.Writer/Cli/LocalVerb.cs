@@ -22,6 +22,7 @@ public sealed class LocalVerb
     private readonly Option<string?> _redis = VerbOptions.Text("--redis", "online values and vectors in Redis", "HOST:PORT");
     private readonly Option<bool> _redisClustered = VerbOptions.Flag("--redis-clustered", "the --redis node belongs to a Redis Cluster");
     private readonly Option<string?> _postgres = VerbOptions.Text("--postgres", "offline tables, query_log and metrics in PostgreSQL (an Npgsql connection string)", "CONNECTION-STRING");
+    private readonly Option<string?> _dynamoDb = VerbOptions.Text("--dynamodb", "online values in DynamoDB (dynalite or DynamoDB Local); the run gets its own table local_ID", "http://HOST:PORT");
     private readonly Option<string?> _runId = VerbOptions.Text("--run-id", "the run's namespace in Redis and PostgreSQL: keys local:ID:*, schema local_ID (fresh by default; a reused ID is emptied first)", "ID");
     private readonly Option<bool> _quiet = VerbOptions.Flag("--quiet", "summary only");
 
@@ -29,7 +30,7 @@ public sealed class LocalVerb
     {
         Command = new Command("local", "the whole topology in one process with a generated workload; reconciles what landed (exit 0 only when it does)")
         {
-            _queries, _rows, _malformed, _bulkFiles, _seed, _out, _budgetBytes, _bus, _pubSubEmulator, _project, _redis, _redisClustered, _postgres, _runId, _quiet,
+            _queries, _rows, _malformed, _bulkFiles, _seed, _out, _budgetBytes, _bus, _pubSubEmulator, _project, _redis, _redisClustered, _postgres, _dynamoDb, _runId, _quiet,
         };
         Command.SetAction((result, cancel) => LocalCommand.RunAsync(Bind(result), result.InvocationConfiguration.Output, cancel));
     }
@@ -65,6 +66,7 @@ public sealed class LocalVerb
         Redis = result.GetValue(_redis),
         RedisClustered = result.GetValue(_redisClustered),
         Postgres = result.GetValue(_postgres),
+        DynamoDb = result.GetValue(_dynamoDb),
         RunId = result.GetValue(_runId),
         Quiet = result.GetValue(_quiet),
     };

@@ -3,6 +3,7 @@ using Npgsql;
 using Persistence.Runtime.Bus;
 using Persistence.Sinks.Registry;
 using Persistence.Stores;
+using Persistence.Stores.DynamoDb;
 using Persistence.Stores.Embedded;
 using Persistence.Stores.Http.Mirror;
 using Persistence.Stores.Objects;
@@ -24,6 +25,7 @@ public sealed class SelectedStores : IAsyncDisposable
 {
     private readonly Lazy<IConnectionMultiplexer> _redis;
     private readonly Lazy<NpgsqlDataSource> _postgres;
+    private readonly Lazy<Amazon.DynamoDBv2.IAmazonDynamoDB> _dynamoDb;
 
     internal SelectedStores(RedisStoreOptions redis, PostgresStoreOptions postgres, S3ObjectStoreOptions? s3, GcsObjectStoreOptions? gcs,
         HttpMirrorOptions? mirror, string? uploadBucket, string embeddedPath, string redisKeyPrefix)
@@ -32,6 +34,7 @@ public sealed class SelectedStores : IAsyncDisposable
         UsesPostgres = !string.IsNullOrWhiteSpace(postgres.Connection);
         _redis = new(() => redis.ConnectAsync().GetAwaiter().GetResult());
         _postgres = new(postgres.CreateDataSource);
+        _dynamoDb = new(() => DynamoDb!.CreateClient());
         S3 = s3;
         Gcs = gcs;
         Mirror = mirror;
@@ -45,6 +48,14 @@ public sealed class SelectedStores : IAsyncDisposable
 
     /// <summary>Offline tables and metrics go to PostgreSQL (Stores:Postgres:Connection is set).</summary>
     public bool UsesPostgres { get; }
+
+    /// <summary>Online values go to this DynamoDB table instead of Redis (Stores:DynamoDb:Table is set); vectors stay where they were.</summary>
+    public DynamoDbStoreOptions? DynamoDb { get; init; }
+
+    public bool UsesDynamoDb => DynamoDb is not null;
+
+    /// <summary>One client (its connection pool) for every writer built from this selection.</summary>
+    public Amazon.DynamoDBv2.IAmazonDynamoDB DynamoDbClient => UsesDynamoDb ? _dynamoDb.Value : throw new InvalidOperationException("no DynamoDB store is configured");
 
     public S3ObjectStoreOptions? S3 { get; }
     public GcsObjectStoreOptions? Gcs { get; }
@@ -75,6 +86,7 @@ public sealed class SelectedStores : IAsyncDisposable
             if (RedisKeyPrefix.Length > 0) db = db.WithKeyPrefix(RedisKeyPrefix);
             (online, vectors) = (new RedisOnlineStore(db), new RedisVectorStore(db));
         }
+        if (UsesDynamoDb) online = new DynamoDbOnlineStore(DynamoDbClient, DynamoDb!);
         IOfflineStore offline = new DuckDbOfflineStore(embedded);
         IMetricsStore metrics = new DuckDbMetricsStore(embedded);
         if (UsesPostgres)
@@ -97,5 +109,6 @@ public sealed class SelectedStores : IAsyncDisposable
     {
         if (_redis.IsValueCreated) await _redis.Value.DisposeAsync().ConfigureAwait(false);
         if (_postgres.IsValueCreated) await _postgres.Value.DisposeAsync().ConfigureAwait(false);
+        if (_dynamoDb.IsValueCreated) _dynamoDb.Value.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Persistence.Contracts;
 using Persistence.Runtime.Bus;
 using Persistence.Sinks.Registry;
+using Persistence.Stores.DynamoDb;
 using Persistence.Stores.Embedded;
 using Persistence.Stores.Http.Mirror;
 using Persistence.Stores.Objects.Gcs;
@@ -13,7 +14,7 @@ namespace Persistence.Writer.Hosting;
 
 /// <summary>
 /// Chooses the stores from the Stores section: Redis for online values and vectors when
-/// Stores:Redis:Connection is set, PostgreSQL for offline tables and metrics when
+/// Stores:Redis:Connection is set (DynamoDB for online values instead when Stores:DynamoDb:Table is set), PostgreSQL for offline tables and metrics when
 /// Stores:Postgres:Connection is set, S3 and GCS object stores for bulk inserts on their cloud, the HTTP
 /// mirror when Stores:Mirror:ApiServerHost is set, and an embedded DuckDB file (Stores:Embedded:Path) for the
 /// rest (including the mirror's outcome log).
@@ -42,6 +43,8 @@ public static class StoreSelection
         var s3 = Bind<S3ObjectStoreOptions>(configuration, "Stores:S3", problems);
         var gcs = Bind<GcsObjectStoreOptions>(configuration, "Stores:Gcs", problems);
         var mirror = Bind<HttpMirrorOptions>(configuration, SettingNames.Stores.MirrorSection, problems);
+        var dynamoDb = Bind<DynamoDbStoreOptions>(configuration, SettingNames.Stores.DynamoDbSection, problems);
+        problems.AddRange(dynamoDb.Problems());
         problems.AddRange(s3.Problems());
         problems.AddRange(gcs.Problems());
         problems.AddRange(mirror.Problems());
@@ -57,6 +60,7 @@ public static class StoreSelection
         return new SelectedStores(redis, postgres, servesS3 ? s3 : null, servesGcs ? gcs : null, mirrors, uploadBucket, embeddedPath, redisKeyPrefix)
         {
             SpoolDirectory = string.IsNullOrWhiteSpace(spoolDirectory) ? null : spoolDirectory,
+            DynamoDb = dynamoDb.IsConfigured ? dynamoDb : null,
         };
     }
 

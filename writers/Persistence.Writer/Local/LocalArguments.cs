@@ -17,6 +17,8 @@ public sealed record LocalArguments
     public string? Redis { get; init; }
     public bool RedisClustered { get; init; }
     public string? Postgres { get; init; }
+    /// <summary>--dynamodb: the endpoint of a DynamoDB-compatible server for online values.</summary>
+    public string? DynamoDb { get; init; }
     public string? RunId { get; init; }
     public bool Quiet { get; init; }
 }

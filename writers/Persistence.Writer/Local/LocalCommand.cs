@@ -6,8 +6,8 @@ using Persistence.Writer.Cli;
 namespace Persistence.Writer.Local;
 
 /// <summary>
-/// `persistence-writer local`: the whole topology in one process on embedded defaults (or Redis and
-/// PostgreSQL when named), a generated workload, live progress, and a summary that reconciles every
+/// `persistence-writer local`: the whole topology in one process on embedded defaults (or Redis,
+/// PostgreSQL and DynamoDB when named), a generated workload, live progress, and a summary that reconciles every
 /// published message against what landed in the stores.
 /// </summary>
 public static class LocalCommand

@@ -10,19 +10,21 @@ namespace Persistence.Writer.Local;
 
 /// <summary>
 /// The stores a `local` run writes to: embedded DuckDB by default; with --redis the online and vector
-/// writers use Redis, with --postgres the offline stages and the metrics bus writer use PostgreSQL. They are
+/// writers use Redis, with --postgres the offline stages and the metrics bus writer use PostgreSQL, with --dynamodb
+/// the online writer uses a DynamoDB table (vectors stay in Redis or DuckDB). They are
 /// chosen by the same <see cref="StoreSelection"/> as `run`, from the same Stores settings.
 /// </summary>
 /// <remarks>
-/// Each run owns a namespace in the real stores: Redis keys under "local:{run}:" and the PostgreSQL schema
-/// "local_{run}". The run id is fresh by default, so a run reconciles against its own data only and never
+/// Each run owns a namespace in the real stores: Redis keys under "local:{run}:", the PostgreSQL schema
+/// "local_{run}" and the DynamoDB table "local_{run}". The run id is fresh by default, so a run reconciles against its own data only and never
 /// reads or changes keys and tables it did not write; a reused --run-id has its namespace emptied first, for
 /// the same reason. Nothing is deleted afterwards, so what landed can be inspected.
 /// </remarks>
 public sealed partial class LocalStores : IAsyncDisposable
 {
-    private LocalStores(SelectedStores selected, string runId, string? redisEndpoint)
+    private LocalStores(SelectedStores selected, string runId, string? redisEndpoint, string? dynamoDbEndpoint = null)
     {
+        DynamoDbEndpoint = dynamoDbEndpoint;
         Selected = selected;
         RunId = runId;
         RedisEndpoint = redisEndpoint;
@@ -31,6 +33,7 @@ public sealed partial class LocalStores : IAsyncDisposable
     public SelectedStores Selected { get; }
     public string RunId { get; }
     private string? RedisEndpoint { get; }
+    private string? DynamoDbEndpoint { get; }
     public string RedisKeyPrefix => PrefixOf(RunId);
     public string PostgresSchema => SchemaOf(RunId);
 
@@ -41,6 +44,7 @@ public sealed partial class LocalStores : IAsyncDisposable
             throw new UsageException($"local: --run-id '{runId}' may hold only a-z, 0-9 and _ (at most 40), as it names a Redis key prefix and a PostgreSQL schema");
         var redis = args.Redis;
         var postgres = args.Postgres;
+        var dynamoDb = args.DynamoDb;
         if (args.RedisClustered && redis is null)
             throw new UsageException("local: --redis-clustered needs --redis HOST:PORT (any node of the cluster)");
 
@@ -56,15 +60,22 @@ public sealed partial class LocalStores : IAsyncDisposable
         }
         if (postgres is not null)
             settings[SettingNames.Stores.PostgresConnection] = WithSearchPath(postgres, SchemaOf(runId));
+        if (dynamoDb is not null)
+        {
+            settings[SettingNames.Stores.DynamoDbServiceUrl] = dynamoDb;
+            settings[SettingNames.Stores.DynamoDbTable] = LocalDynamoDbTable.NameOf(runId);
+        }
 
         var problems = new List<string>();
         var selected = StoreSelection.Select(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), problems, PrefixOf(runId));
         if (problems.Count > 0) throw new UsageException($"local: {string.Join("; ", problems)}");
-        var stores = new LocalStores(selected, runId, shownRedis);
+        var stores = new LocalStores(selected, runId, shownRedis, dynamoDb);
         try
         {
             if (selected.UsesRedis) await stores.PrepareRedisAsync(args.RedisClustered).ConfigureAwait(false);
             if (selected.UsesPostgres) await stores.PreparePostgresAsync(cancellationToken).ConfigureAwait(false);
+            if (selected.UsesDynamoDb)
+                await LocalDynamoDbTable.PrepareAsync(selected.DynamoDbClient, selected.DynamoDb!.Table, dynamoDb!, cancellationToken).ConfigureAwait(false);
             return stores;
         }
         catch
@@ -136,7 +147,8 @@ public sealed partial class LocalStores : IAsyncDisposable
     {
         Selected.UsesRedis ? $"online values and vectors in Redis at {RedisEndpoint} under {RedisKeyPrefix}" : null,
         Selected.UsesPostgres ? $"offline tables and metrics in PostgreSQL schema {PostgresSchema}" : null,
-        $"{(Selected.UsesRedis || Selected.UsesPostgres ? "the rest" : "stores")} in {Selected.EmbeddedPath}",
+        Selected.UsesDynamoDb ? $"online values in DynamoDB at {DynamoDbEndpoint}, table {Selected.DynamoDb!.Table}" : null,
+        $"{(Selected.UsesRedis || Selected.UsesPostgres || Selected.UsesDynamoDb ? "the rest" : "stores")} in {Selected.EmbeddedPath}",
     }.OfType<string>());
 
     public string InspectHint => string.Join(Environment.NewLine, new[]
@@ -144,6 +156,7 @@ public sealed partial class LocalStores : IAsyncDisposable
         $"Inspect the stores: duckdb {Selected.EmbeddedPath}  (tables: online_values, feature__*, query_log, feature_metrics, vectors, query_mirror)",
         Selected.UsesRedis ? $"  {RedisCli} --scan --pattern '{RedisKeyPrefix}*'   (hashes: v and t online, embedding and t vectors)" : null,
         Selected.UsesPostgres ? $"  psql: SET search_path = {PostgresSchema}; \\dt   (DROP SCHEMA {PostgresSchema} CASCADE when done)" : null,
+        Selected.UsesDynamoDb ? $"  aws dynamodb scan --endpoint-url {DynamoDbEndpoint} --table-name {Selected.DynamoDb!.Table} --max-items 5   (items: online_key, value, observed_at, expires_at)" : null,
     }.OfType<string>());
 
     private string RedisCli => ConfigurationOptions.Parse(RedisEndpoint!).EndPoints.FirstOrDefault() switch
@@ -157,7 +170,7 @@ public sealed partial class LocalStores : IAsyncDisposable
     public ILandedCounts OpenLandedCounts()
     {
         var embedded = new EmbeddedLandedCounts(Selected.EmbeddedPath);
-        return Selected.UsesRedis || Selected.UsesPostgres ? new RealStoreLandedCounts(Selected, RedisKeyPrefix, PostgresSchema, embedded) : embedded;
+        return Selected.UsesRedis || Selected.UsesPostgres || Selected.UsesDynamoDb ? new RealStoreLandedCounts(Selected, RedisKeyPrefix, PostgresSchema, embedded) : embedded;
     }
 
     public ValueTask DisposeAsync() => Selected.DisposeAsync();

@@ -7,13 +7,14 @@ namespace Persistence.Writer.Local;
 
 /// <summary>
 /// Counts from Redis (online keys and vectors, by SCAN under the run's key prefix on every primary, so a
-/// cluster is covered) and PostgreSQL (tables in the run's schema, which the data source's search path names);
+/// cluster is covered), DynamoDB (online keys, by a scan of the run's table) and PostgreSQL (tables in the run's schema, which the data source's search path names);
 /// whatever has no real store configured is counted in the embedded file.
 /// </summary>
 public sealed class RealStoreLandedCounts(SelectedStores stores, string redisKeyPrefix, string postgresSchema, ILandedCounts embedded) : ILandedCounts
 {
     public string Description => string.Join(", ", new[]
     {
+        stores.UsesDynamoDb ? $"DynamoDB table {stores.DynamoDb!.Table}" : null,
         stores.UsesRedis ? $"Redis keys {redisKeyPrefix}*" : null,
         stores.UsesPostgres ? $"PostgreSQL schema {postgresSchema}" : null,
         embedded.Description,
@@ -21,6 +22,7 @@ public sealed class RealStoreLandedCounts(SelectedStores stores, string redisKey
 
     public async Task<IReadOnlySet<string>> OnlineKeysAsync(CancellationToken cancellationToken)
     {
+        if (stores.UsesDynamoDb) return await LocalDynamoDbTable.KeysAsync(stores.DynamoDbClient, stores.DynamoDb!.Table, cancellationToken).ConfigureAwait(false);
         if (!stores.UsesRedis) return await embedded.OnlineKeysAsync(cancellationToken).ConfigureAwait(false);
         var keys = await ScanAsync("online:", cancellationToken).ConfigureAwait(false);
         return keys.Select(k => "online:" + k).ToHashSet(StringComparer.Ordinal);

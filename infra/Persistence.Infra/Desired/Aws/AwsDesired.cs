@@ -8,7 +8,11 @@ public sealed record AwsDesired(
     IReadOnlyList<AwsSecret> Secrets,
     AwsIrsaRole Role,
     IReadOnlyList<KafkaTopic> KafkaTopics,
-    AwsEcrRepository? Repository);
+    AwsEcrRepository? Repository)
+{
+    /// <summary>The DynamoDB online table when stores.online.kind is dynamodb.</summary>
+    public AwsDynamoDbTable? OnlineTable { get; init; }
+}
 
 /// <summary>
 /// The customer-managed key encrypting the secrets (MSK SCRAM refuses secrets under the AWS-managed key).

@@ -47,7 +47,10 @@ public static class AwsResources
             InlinePolicy(c));
 
         return new AwsDesired(account, region, kms, secrets, role, KafkaTopics(c),
-            AwsNames.IsEcr(c.Images.Registry) ? new AwsEcrRepository(c.Images.Repository, "IMMUTABLE", ScanOnPush: true) : null);
+            AwsNames.IsEcr(c.Images.Registry) ? new AwsEcrRepository(c.Images.Repository, "IMMUTABLE", ScanOnPush: true) : null)
+        {
+            OnlineTable = AwsOnlineTable.For(c),
+        };
     }
 
     /// <summary>kmsKeyId "alias/x" (or empty) means: create the key under that alias; an id or ARN means: use that key.</summary>
@@ -108,10 +111,11 @@ public static class AwsResources
     }
 
     /// <summary>
-    /// Least privilege: only the upload bucket, for the bulk insert writer. No Secrets Manager or KMS rights: the
-    /// writers (and the topics Job) read their credentials from files mounted from the Kubernetes Secret; MSK reads the
-    /// SCRAM secret with its own service principal. Kafka needs no IAM grant either: the writers authenticate with SCRAM,
-    /// and kafka-cluster:* actions apply to IAM auth only. Null when nothing is needed (IAM refuses an empty policy).
+    /// Least privilege: only the upload bucket, for the bulk insert writer, and item writes on the DynamoDB online
+    /// table (PutItem, nothing else on it). No Secrets Manager or KMS rights: the writers (and the topics Job) read
+    /// their credentials from files mounted from the Kubernetes Secret; MSK reads the SCRAM secret with its own service
+    /// principal. Kafka needs no IAM grant either: the writers authenticate with SCRAM, and kafka-cluster:* actions
+    /// apply to IAM auth only. Null when nothing is needed (IAM refuses an empty policy).
     /// </summary>
     private static string? InlinePolicy(StackConfig c)
     {
@@ -135,6 +139,16 @@ public static class AwsResources
                 ["Effect"] = "Allow",
                 ["Action"] = "s3:GetObject",
                 ["Resource"] = $"arn:aws:s3:::{name}/{prefix}*",
+            });
+        }
+        if (AwsOnlineTable.For(c) is { } table && c.Writers.Any(w => w.Type == WriterType.ONLINE_WRITER))
+        {
+            statements.Add(new JsonObject
+            {
+                ["Sid"] = "WriteOnlineValues",
+                ["Effect"] = "Allow",
+                ["Action"] = new JsonArray([.. table.WriterActions.Select(a => (JsonNode)a)]),
+                ["Resource"] = table.Arn,
             });
         }
         return statements.Count == 0 ? null : Json(new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements });

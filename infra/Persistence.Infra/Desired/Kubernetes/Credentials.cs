@@ -62,6 +62,10 @@ public sealed class Credentials
 
     public static bool UsesRedis(WriterType type) => type is WriterType.ONLINE_WRITER or WriterType.ONLINE_VECTOR_STORE_WRITER;
 
+    /// <summary>Whether the writer talks to Redis in this stack: the online writer does not when stores.online.kind is dynamodb.</summary>
+    public static bool UsesRedis(WriterType type, StackConfig config) =>
+        UsesRedis(type) && !(type == WriterType.ONLINE_WRITER && config.Stores.Online.Kind == OnlineStoreKind.DynamoDb);
+
     /// <summary>Writers that touch offline tables or the metrics store (PostgreSQL when offlineStore is postgres).</summary>
     public static bool UsesOfflineStore(WriterType type) => type is WriterType.OFFLINE_WRITER
         or WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER or WriterType.OFFLINE_STORE_BULK_INSERT_WRITER or WriterType.METRICS_BUS_WRITER;

@@ -61,7 +61,7 @@ public static class WriterDeployments
             mounts.Add(Models.Mount(Credentials.KafkaMountPath, "kafka-sasl", readOnly: true));
             volumes.Add(SecretVolume("kafka-sasl", Models.Item(Credentials.KafkaSaslFileKey, Credentials.KafkaSaslFileKey)));
         }
-        if (Credentials.UsesRedis(writer.Type) && RedisServerCaMap.For(config) is not null)
+        if (Credentials.UsesRedis(writer.Type, config) && RedisServerCaMap.For(config) is not null)
         {
             mounts.Add(Models.Mount(RedisServerCaMap.MountPath, RedisServerCaMap.VolumeName, readOnly: true));
             volumes.Add(RedisServerCaMap.Volume());

@@ -56,7 +56,13 @@ public static class WriterEnvironment
         var stores = config.Stores;
         Set(SettingNames.Stores.Cloud, config.Cloud == CloudProvider.Aws ? "AWS" : "GCP");
         Set(SettingNames.Stores.EmbeddedPath, $"{DataPath}/persistence.duckdb");
-        if (Credentials.UsesRedis(writer.Type) && stores.Redis is { } redis)
+        var onlineTable = writer.Type == WriterType.ONLINE_WRITER ? AwsOnlineTable.For(config) : null;
+        if (onlineTable is not null)
+        {
+            Set(SettingNames.Stores.DynamoDbTable, onlineTable.Name);
+            Set(SettingNames.Stores.DynamoDbRegion, AwsNames.Region(config));
+        }
+        if (Credentials.UsesRedis(writer.Type, config) && stores.Redis is { } redis)
         {
             if (credentials.UsesRedisPassword(writer.Type))
                 env.Add(Models.Env(Credentials.RedisPasswordVariable, new V1EnvVarSource

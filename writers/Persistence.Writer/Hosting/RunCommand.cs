@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Persistence.Contracts;
 using Persistence.Writer.Cli;
 
@@ -11,16 +9,14 @@ public static class RunCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var parsed = CommandArgs.Parse(args, "run", ["type", "name"]);
-        var builder = Host.CreateApplicationBuilder();
+        var overrides = new Dictionary<string, string?>();
         if (parsed.Get("type") is { } typeText)
         {
             if (!WriterCatalog.TryParse(typeText, out _, out var error)) throw new UsageException(error);
-            builder.Configuration[SettingNames.Writer.Type] = typeText;
+            overrides[SettingNames.Writer.Type] = typeText;
         }
-        if (parsed.Get("name") is { } name) builder.Configuration[SettingNames.Writer.Name] = name;
-        builder.Services.AddPersistenceWriter(builder.Configuration);
-        using var host = builder.Build();
-        await host.RunAsync().ConfigureAwait(false);
-        return Environment.ExitCode;
+        if (parsed.Get("name") is { } name) overrides[SettingNames.Writer.Name] = name;
+        using var host = WriterHost.Build(WriterHost.CreateBuilder(overrides));
+        return await WriterHost.RunAsync(host).ConfigureAwait(false);
     }
 }

@@ -57,7 +57,22 @@ public static class StartupChecks
     public static async Task WaitAsync(IReadOnlyList<StartupCheck> checks, TimeSpan timeout, Action<StartupCheck, Exception> onRetry, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var failures = await Task.WhenAll(checks.Select(c => WaitAsync(c, deadline, timeout, onRetry, cancellationToken))).ConfigureAwait(false);
+        // A check that cannot pass by waiting (a locked file) ends the wait for all: the writer exits at once.
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var failures = await Task.WhenAll(checks.Select(async c =>
+        {
+            try
+            {
+                var failure = await WaitAsync(c, deadline, timeout, onRetry, giveUp.Token).ConfigureAwait(false);
+                if (failure is not null && !c.Retry) await giveUp.CancelAsync().ConfigureAwait(false);
+                return failure;
+            }
+            catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         var problems = failures.OfType<string>().ToList();
         if (problems.Count > 0) throw new ConfigurationProblemException(problems);
     }
@@ -71,8 +86,11 @@ public static class StartupChecks
             try
             {
                 using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                probe.CancelAfter(ProbeTimeout);
-                await check.Probe(probe.Token).WaitAsync(probe.Token).ConfigureAwait(false);
+                // Never past the deadline: the timeout the message names is the one the user set.
+                var left = deadline - DateTime.UtcNow;
+                probe.CancelAfter(left < ProbeTimeout ? (left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)) : ProbeTimeout);
+                // On the pool: a client's first connect may block (Redis), and the deadline must still hold.
+                await Task.Run(() => check.Probe(probe.Token), probe.Token).WaitAsync(probe.Token).ConfigureAwait(false);
                 return null;
             }
             catch (ConfigurationProblemException e)
@@ -81,7 +99,7 @@ public static class StartupChecks
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                error = e is OperationCanceledException ? new TimeoutException($"no answer within {ProbeTimeout.TotalSeconds:F0}s") : e;
+                error = e is OperationCanceledException ? new TimeoutException("no answer") : e;
             }
             if (!check.Retry || DateTime.UtcNow + pause >= deadline)
                 return $"{check.Setting}: {check.What} at {check.Endpoint} did not answer within {timeout.TotalSeconds:F0}s " +

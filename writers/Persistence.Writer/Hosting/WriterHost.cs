@@ -58,29 +58,24 @@ public static class WriterHost
     /// <summary>Runs until SIGTERM. A bus or store never reached at start surfaces as <see cref="ConfigurationProblemException"/>.</summary>
     public static async Task<int> RunAsync(IHost host)
     {
+        var readiness = host.Services.GetRequiredService<WriterReadiness>(); // RunAsync disposes the host's services
         try
         {
             await host.RunAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (Unwrap(e) is ConfigurationProblemException problem && !ReferenceEquals(problem, e))
-        {
-            throw problem;
         }
         catch (OperationCanceledException)
         {
             // SIGTERM while waiting for the stores: nothing was consumed, nothing to drain.
         }
+        if (readiness.StartupProblem is { } problem) throw problem;
         return Environment.ExitCode;
     }
 
-    /// <summary>Host start wraps what a hosted service throws; the configuration problem inside is what the user must see.</summary>
-    public static Exception Unwrap(Exception e) => e switch
+    /// <summary>Throws what the startup checks could not reach, if anything.</summary>
+    public static void ThrowIfStartupFailed(IHost host)
     {
-        AggregateException { InnerExceptions.Count: 1 } a => Unwrap(a.InnerExceptions[0]),
-        AggregateException a when a.InnerExceptions.OfType<ConfigurationProblemException>().ToList() is { Count: > 0 } found =>
-            new ConfigurationProblemException(found.SelectMany(f => f.Problems).ToList()),
-        _ => e,
-    };
+        if (host.Services.GetRequiredService<WriterReadiness>().StartupProblem is { } problem) throw problem;
+    }
 
     private static List<string> Problems(Exception e) => e switch
     {

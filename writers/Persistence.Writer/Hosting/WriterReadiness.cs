@@ -13,7 +13,16 @@ public sealed class WriterReadiness
     /// <summary>Why the writer stopped, when it failed; null while it runs or after a clean stop.</summary>
     public Exception? Failure { get; private set; }
 
-    internal void MarkRunning(bool running) => _ready = running;
+    /// <summary>What the startup checks could not reach, by setting and endpoint; null once they passed (or before).</summary>
+    public ConfigurationProblemException? StartupProblem { get; private set; }
+
+    internal void MarkRunning(bool running) => _ready = running && StartupProblem is null;
+
+    internal void MarkStartupFailed(ConfigurationProblemException problem)
+    {
+        StartupProblem = problem;
+        _ready = false;
+    }
 
     internal void MarkFailed(Exception error)
     {

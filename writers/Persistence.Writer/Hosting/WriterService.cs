@@ -14,6 +14,7 @@ public sealed class WriterService(IServiceProvider services, WriterReadiness rea
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (readiness.StartupProblem is not null) return; // the gate failed: nothing may consume
         IRunnableWriter? writer = null;
         try
         {

@@ -68,13 +68,10 @@ public sealed class LocalTopology : IAsyncDisposable
     /// <summary>Starts every writer host: each checks its stores, then consumes.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        foreach (var host in _hosts)
         {
-            foreach (var host in _hosts) await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (WriterHost.Unwrap(e) is ConfigurationProblemException problem && !ReferenceEquals(problem, e))
-        {
-            throw problem;
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            WriterHost.ThrowIfStartupFailed(host);
         }
         Writers = _hosts.Select(h => h.Services.GetRequiredService<IRunnableWriter>()).ToList();
     }

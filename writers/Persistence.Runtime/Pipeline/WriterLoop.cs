@@ -129,6 +129,7 @@ public sealed class WriterLoop<T>(
     private async Task WriteBatchAsync(List<IDelivery> batch, CancellationToken abandon)
     {
         var bytes = batch.Sum(d => (long)d.Message.Payload.Length);
+        using var trace = WriterTracing.StartBatch(identity.Name, identity.Type, source.Name, batch);
         try
         {
             var decoded = new List<Decoded<T>>(batch.Count);
@@ -158,6 +159,7 @@ public sealed class WriterLoop<T>(
             foreach (var delivery in batch)
                 await delivery.AckAsync(abandon).ConfigureAwait(false);
             stats.OnBatch(batch.Count - dead.Count, dead.Count);
+            trace?.SetTag("persistence.dead_lettered", dead.Count);
         }
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {

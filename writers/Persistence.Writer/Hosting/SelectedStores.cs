@@ -85,7 +85,7 @@ public sealed class SelectedStores(StoreSettings settings) : IAsyncDisposable
                     UsesPostgres ? new PostgresMirrorOutcomeLog(Postgres) : new DuckDbMirrorOutcomeLog(Embedded), NullLogger.Instance);
         // The embedded file's directory is a writable emptyDir in rendered Deployments: spool there unless told otherwise.
         var spool = settings.SpoolDirectory ?? Path.GetDirectoryName(Path.GetFullPath(settings.EmbeddedPath));
-        return new WriterDependencies(bus.OpenPublisher, online, offline, metrics, vectors, mirror, objects, settings.UploadBucket, SpoolDirectory: spool);
+        return new WriterDependencies(topic => new TracePropagatingPublisher(bus.OpenPublisher(topic)), online, offline, metrics, vectors, mirror, objects, settings.UploadBucket, SpoolDirectory: spool);
     }
 
     private IDatabase RedisDatabase()

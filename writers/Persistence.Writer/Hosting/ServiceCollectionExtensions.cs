@@ -4,7 +4,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Persistence.Contracts;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Persistence.Runtime.Bus;
+using Persistence.Runtime.Diagnostics;
 using Persistence.Runtime.Options;
 using Persistence.Runtime.Pipeline;
 using Persistence.Sinks.Registry;
@@ -41,6 +44,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<HealthServer>();
         services.AddHostedService<StartupGate>();
         services.AddHostedService<WriterService>();
+        AddTracing(builder);
         var drain = DrainTimeoutSeconds(builder.Configuration);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(drain + 5));
         return builder;
@@ -73,6 +77,20 @@ public static class ServiceCollectionExtensions
             Writer = WriterFactory.Create(info.Type, options.OutputTopic, sp.GetRequiredService<SelectedStores>().Build(bus, info.Type), parts);
             return Writer;
         }
+    }
+
+    /// <summary>
+    /// OpenTelemetry tracing of the writer loop's spans, exported over OTLP only when the standard
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter reads it and OTEL_SERVICE_NAME itself), so a writer with
+    /// no collector pays nothing.
+    /// </summary>
+    private static void AddTracing(IHostApplicationBuilder builder)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) return;
+        var name = builder.Configuration[SettingNames.Writer.Name] ?? builder.Configuration[SettingNames.Writer.Type]?.ToLowerInvariant().Replace('_', '-') ?? "persistence-writer";
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? name))
+            .WithTracing(tracing => tracing.AddSource(WriterTracing.SourceName).AddOtlpExporter());
     }
 
     /// <summary>Binds a settings type from configuration, validates it with its own problem list, and checks it at start.</summary>

@@ -42,6 +42,23 @@ public sealed class StartupChecksTests
     }
 
     [Fact]
+    public async Task A_pub_sub_endpoint_never_reached_exits_3_naming_it()
+    {
+        var workDir = Directory.CreateTempSubdirectory("startup-pubsub-").FullName;
+        var emulatorPort = ServerProcess.FreePort();
+        var settings = new Dictionary<string, string>
+        {
+            ["Writer:Type"] = "METRICS_WRITER", ["Writer:Subscription"] = "result-bus-metrics", ["Writer:OutputTopic"] = "metrics-bus", ["Writer:HealthPort"] = "0",
+            ["Writer:StartupTimeoutSeconds"] = "3", ["Bus:Backend"] = "PubSub", ["Bus:DeadLetterTopic"] = "dlq",
+            ["Bus:PubSub:ProjectId"] = "startup-test", ["Bus:PubSub:EmulatorHost"] = $"127.0.0.1:{emulatorPort}",
+        };
+        using var writer = WriterProcess.Start(settings, workDir, "run");
+
+        Assert.Equal(3, await writer.ExitCodeAsync());
+        Assert.Contains($"Bus:PubSub:EmulatorHost: Pub/Sub at 127.0.0.1:{emulatorPort} did not answer within 3s (Writer:StartupTimeoutSeconds)", writer.Output);
+    }
+
+    [Fact]
     public async Task A_bus_setting_that_does_not_convert_exits_3_naming_the_key()
     {
         var workDir = Directory.CreateTempSubdirectory("startup-convert-").FullName;

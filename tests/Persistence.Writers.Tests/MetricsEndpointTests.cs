@@ -102,4 +102,28 @@ public sealed class MetricsEndpointTests
             Assert.Equal(3, text.Split('\n').Count(l => l.StartsWith("persistence_writer_partition_lag_messages{", StringComparison.Ordinal)));
         });
     }
+
+    [Fact]
+    public void The_same_counters_are_published_on_a_system_diagnostics_meter()
+    {
+        var writer = Writer(new PubSubLikeSource(), "meter-writer");
+        using var metrics = new WriterMetrics(() => writer);
+        var seen = new List<(string Instrument, long Value, string? Writer)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == WriterMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var name = tags.ToArray().FirstOrDefault(t => t.Key == "writer").Value as string;
+            if (name == "meter-writer") seen.Add((instrument.Name, value, name));
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Contains(seen, m => m.Instrument == "persistence.writer.received" && m.Value == 0);
+        Assert.Contains(seen, m => m.Instrument == "persistence.writer.inflight");
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Persistence.Contracts;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Persistence.Runtime.Bus;
@@ -80,7 +81,7 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>
-    /// OpenTelemetry tracing of the writer loop's spans, exported over OTLP only when the standard
+    /// OpenTelemetry tracing of the writer loop's spans (and the writer's meter), exported over OTLP only when the standard
     /// OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter reads it and OTEL_SERVICE_NAME itself), so a writer with
     /// no collector pays nothing.
     /// </summary>
@@ -90,7 +91,8 @@ public static class ServiceCollectionExtensions
         var name = builder.Configuration[SettingNames.Writer.Name] ?? builder.Configuration[SettingNames.Writer.Type]?.ToLowerInvariant().Replace('_', '-') ?? "persistence-writer";
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? name))
-            .WithTracing(tracing => tracing.AddSource(WriterTracing.SourceName).AddOtlpExporter());
+            .WithTracing(tracing => tracing.AddSource(WriterTracing.SourceName).AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddMeter(WriterMetrics.MeterName).AddOtlpExporter());
     }
 
     /// <summary>Binds a settings type from configuration, validates it with its own problem list, and checks it at start.</summary>

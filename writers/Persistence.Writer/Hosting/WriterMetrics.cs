@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
@@ -10,8 +11,11 @@ namespace Persistence.Writer.Hosting;
 /// scrapes), in a registry of its own so the eight writers of `local` never mix. The values are read off the
 /// writer's counters at each scrape. The names are what KEDA's and the dashboards' queries use: keep them.
 /// </summary>
-public sealed class WriterMetrics
+public sealed class WriterMetrics : IDisposable
 {
+    /// <summary>The System.Diagnostics.Metrics meter of the same counters, for OpenTelemetry's OTLP export.</summary>
+    public const string MeterName = "Persistence.Writer";
+
     private static readonly string[] WriterLabels = ["writer", "type"];
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly IMetricFactory _factory;
@@ -20,6 +24,7 @@ public sealed class WriterMetrics
     private readonly Lock _gate = new();
     private readonly Counter _received, _written, _deadLettered, _retries;
     private readonly Gauge _inFlight, _budget;
+    private readonly Meter _meter = new(MeterName);
     private Gauge? _backlog;
     private Gauge? _partitionLag;
 
@@ -33,6 +38,11 @@ public sealed class WriterMetrics
         _retries = Counter("persistence_writer_retries_total", "Transient write failures that were retried.");
         _inFlight = Gauge("persistence_writer_inflight_bytes", "Payload bytes received and not yet settled.");
         _budget = Gauge("persistence_writer_inflight_budget_bytes", "The in-flight byte budget; receiving pauses when it is full.");
+        Observe("persistence.writer.received", "Messages received from the bus.", s => s.Received);
+        Observe("persistence.writer.written", "Messages durably written and acknowledged.", s => s.Written);
+        Observe("persistence.writer.dead_lettered", "Messages moved to the dead-letter queue.", s => s.DeadLettered);
+        Observe("persistence.writer.retries", "Transient write failures that were retried.", s => s.Retries);
+        _meter.CreateObservableUpDownCounter("persistence.writer.inflight", () => Measure(w => w.Budget.InUse), "By", "Payload bytes received and not yet settled.");
         _registry.AddBeforeCollectCallback(() =>
         {
             if (_writer() is not { } w) return;
@@ -91,6 +101,14 @@ public sealed class WriterMetrics
         }
         _partitions.UnionWith(seen);
     }
+
+    private void Observe(string name, string description, Func<Persistence.Runtime.Diagnostics.WriterStats, long> value) =>
+        _meter.CreateObservableCounter(name, () => Measure(w => value(w.Stats)), "{message}", description);
+
+    private IEnumerable<Measurement<long>> Measure(Func<IRunnableWriter, long> value) =>
+        _writer() is { } w ? [new Measurement<long>(value(w), new("writer", w.Identity.Name), new("type", w.Identity.Type))] : [];
+
+    public void Dispose() => _meter.Dispose();
 
     private Counter Counter(string name, string help) => _factory.CreateCounter(name, help, new CounterConfiguration { LabelNames = WriterLabels });
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Persistence.Runtime.Bus.InProcess;
 using Persistence.Sinks.Registry;
 using Persistence.Stores.Http.Mirror;
@@ -11,8 +10,7 @@ namespace Persistence.Cloud.Tests;
 public sealed class CloudStoreSettingsTests
 {
     private static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>
-        Assert.Throws<ConfigurationProblemException>(() =>
-            new ServiceCollection().AddPersistenceWriter(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+        Assert.Throws<ConfigurationProblemException>(() => WriterHost.Build(WriterHost.CreateEmptyBuilder(settings)));
 
     private static WriterDependencies Dependencies(Dictionary<string, string?> settings)
     {

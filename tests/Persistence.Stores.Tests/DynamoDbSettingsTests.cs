@@ -16,7 +16,7 @@ public sealed class DynamoDbSettingsTests
 
     private static IReadOnlyList<string> Problems(Dictionary<string, string?> settings) =>
         Assert.Throws<ConfigurationProblemException>(() =>
-            new ServiceCollection().AddPersistenceWriter(new ConfigurationBuilder().AddInMemoryCollection(OnlineWriter(settings)).Build())).Problems;
+            WriterHost.Build(WriterHost.CreateEmptyBuilder(OnlineWriter(settings)))).Problems;
 
     [Theory]
     [InlineData("Stores:DynamoDb:Table", "a", "Stores:DynamoDb:Table 'a' is not a DynamoDB table name")]

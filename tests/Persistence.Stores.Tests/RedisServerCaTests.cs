@@ -35,8 +35,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         var problems = new List<string>();
         await using var stores = StoreSelection.Select(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), problems);
         Assert.Empty(problems);
-        await using var embedded = new DuckDbDatabase(settings["Stores:Embedded:Path"]!);
-        var online = stores.Build(new InProcessBus(), embedded).Online!;
+        var online = stores.Build(new InProcessBus(), Persistence.Contracts.WriterType.ONLINE_WRITER).Online!;
         var now = DateTimeOffset.UtcNow;
         await online.WriteAsync([new OnlineValue(key, "user.score", Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
     }
@@ -91,7 +90,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
 
     private static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>
         Assert.Throws<ConfigurationProblemException>(() =>
-            new ServiceCollection().AddPersistenceWriter(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+            WriterHost.Build(WriterHost.CreateEmptyBuilder(settings)));
 
     [Fact]
     public void A_missing_or_unreadable_ca_file_stops_the_writer_at_start_naming_the_key()

@@ -21,13 +21,14 @@ public sealed class MetricsEndpointTests
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    private static string Metrics(IMessageSource source)
+    private static IRunnableWriter Writer(IMessageSource source, string name = "online-writer")
     {
         var bus = new InProcessBus();
-        var writer = new LoopParts(new WriterIdentity("online-writer", "ONLINE_WRITER"), source, new DeadLetterPublisher(bus.OpenPublisher("dlq")),
+        return new LoopParts(new WriterIdentity(name, "ONLINE_WRITER"), source, new DeadLetterPublisher(bus.OpenPublisher("dlq")),
             new WriterOptions(), new ByteBudget(1 << 20), NullLogger.Instance).Loop(new TextDecoder(), new ScriptedSink());
-        return new HealthServer(writer, 0, NullLogger<HealthServer>.Instance).Metrics();
     }
+
+    private static string Metrics(IMessageSource source) => new WriterMetrics(() => Writer(source)).ExportAsync().GetAwaiter().GetResult();
 
     [Fact]
     public void Per_partition_lag_is_exported_beside_the_total_backlog()
@@ -55,5 +56,74 @@ public sealed class MetricsEndpointTests
         public long? Backlog => null;
         public ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Every_family_has_help_and_type_lines()
+    {
+        var text = await new WriterMetrics(() => Writer(new PubSubLikeSource())).ExportAsync();
+        foreach (var family in new[] { "persistence_writer_received_total", "persistence_writer_written_total", "persistence_writer_dead_lettered_total",
+                     "persistence_writer_retries_total", "persistence_writer_inflight_bytes", "persistence_writer_inflight_budget_bytes" })
+        {
+            Assert.Contains($"# HELP {family} ", text);
+            Assert.Contains($"# TYPE {family} ", text);
+        }
+    }
+
+    [Fact]
+    public async Task Label_values_are_escaped()
+    {
+        var text = await new WriterMetrics(() => Writer(new PubSubLikeSource(), "odd\"name\\with\nbreaks")).ExportAsync();
+        Assert.Contains("persistence_writer_received_total{writer=\"odd\\\"name\\\\with\\nbreaks\",type=\"ONLINE_WRITER\"} 0", text);
+    }
+
+    [Fact]
+    public async Task A_revoked_partition_is_no_longer_exported()
+    {
+        var lag = new Dictionary<string, long> { ["result-bus-1/0"] = 5, ["result-bus-1/1"] = 7 };
+        var writer = Writer(new LaggingSource(lag));
+        var metrics = new WriterMetrics(() => writer);
+        Assert.Contains("partition=\"1\"} 7", await metrics.ExportAsync());
+        lag.Remove("result-bus-1/1");
+        var text = await metrics.ExportAsync();
+        Assert.DoesNotContain("partition=\"1\"", text);
+        Assert.Contains("partition=\"0\"} 5", text);
+    }
+
+    [Fact]
+    public async Task Concurrent_scrapes_each_get_the_whole_exposition()
+    {
+        var writer = Writer(new LaggingSource(new Dictionary<string, long> { ["t/0"] = 1, ["t/1"] = 2, ["t/2"] = 3 }));
+        var metrics = new WriterMetrics(() => writer);
+        var scrapes = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(() => metrics.ExportAsync())));
+        Assert.All(scrapes, text =>
+        {
+            Assert.Contains("persistence_writer_backlog_messages{writer=\"online-writer\",type=\"ONLINE_WRITER\"} 6", text);
+            Assert.Equal(3, text.Split('\n').Count(l => l.StartsWith("persistence_writer_partition_lag_messages{", StringComparison.Ordinal)));
+        });
+    }
+
+    [Fact]
+    public void The_same_counters_are_published_on_a_system_diagnostics_meter()
+    {
+        var writer = Writer(new PubSubLikeSource(), "meter-writer");
+        using var metrics = new WriterMetrics(() => writer);
+        var seen = new List<(string Instrument, long Value, string? Writer)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == WriterMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var name = tags.ToArray().FirstOrDefault(t => t.Key == "writer").Value as string;
+            if (name == "meter-writer") seen.Add((instrument.Name, value, name));
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Contains(seen, m => m.Instrument == "persistence.writer.received" && m.Value == 0);
+        Assert.Contains(seen, m => m.Instrument == "persistence.writer.inflight");
     }
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Persistence.Writer.Hosting;
 
 namespace Persistence.Writers.Tests;
@@ -7,9 +5,9 @@ namespace Persistence.Writers.Tests;
 /// <summary>`persistence-writer run` refuses settings that cannot work, listing every problem with its key, before connecting.</summary>
 public sealed class RunConfigurationTests
 {
-    private static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>
-        Assert.Throws<ConfigurationProblemException>(() =>
-            new ServiceCollection().AddPersistenceWriter(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+    /// <summary>The host `run` builds, from these settings only: validation happens before anything connects.</summary>
+    internal static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>
+        Assert.Throws<ConfigurationProblemException>(() => WriterHost.Build(WriterHost.CreateEmptyBuilder(settings)));
 
     [Fact]
     public void Empty_settings_name_every_required_key()
@@ -69,5 +67,26 @@ public sealed class RunConfigurationTests
     {
         var error = Problems(new() { ["Writer:Type"] = "ONLINE_WRITER", ["Bus:Backend"] = "SQS" });
         Assert.Contains(error.Problems, p => p.StartsWith("Bus:Backend 'SQS' is not a bus backend; valid: Kafka (AWS/MSK), PubSub (GCP)"));
+    }
+
+    [Fact]
+    public void A_bus_setting_that_does_not_convert_is_named_not_a_stack_trace()
+    {
+        var error = Problems(new()
+        {
+            ["Writer:Type"] = "ONLINE_WRITER", ["Writer:Subscription"] = "result-bus-online", ["Bus:DeadLetterTopic"] = "dlq",
+            ["Bus:Backend"] = "Kafka", ["Bus:Kafka:BootstrapServers"] = "127.0.0.1:9092", ["Bus:Kafka:SessionTimeoutMs"] = "abc",
+        });
+        var problem = Assert.Single(error.Problems);
+        Assert.Contains("Bus:Kafka:SessionTimeoutMs", problem);
+        Assert.Contains("'abc'", problem);
+    }
+
+    [Fact]
+    public void Host_settings_of_the_writer_section_are_checked_too()
+    {
+        var error = Problems(new() { ["Writer:Type"] = "ONLINE_WRITER", ["Writer:StartupTimeoutSeconds"] = "soon", ["Writer:HealthPort"] = "70000" });
+        Assert.Contains(error.Problems, p => p.StartsWith("Writer:StartupTimeoutSeconds must be a whole number (got 'soon')"));
+        Assert.Contains(error.Problems, p => p.StartsWith("Writer:HealthPort must be a TCP port"));
     }
 }

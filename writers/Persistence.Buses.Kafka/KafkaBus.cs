@@ -19,10 +19,18 @@ public sealed class KafkaBus(KafkaBusOptions options, ILoggerFactory logs) : IMe
     public IMessageSource OpenSource(string topic, string subscription) =>
         new KafkaSource(topic, subscription, options, logs.CreateLogger($"kafka.{subscription}"));
 
-    public IMessagePublisher OpenPublisher(string topic) => new KafkaPublisher(_producer.Value, topic);
+    private bool _disposed;
+
+    /// <summary>A disposed producer would take a publish and never answer it: refuse it instead.</summary>
+    public IMessagePublisher OpenPublisher(string topic)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new KafkaPublisher(_producer.Value, topic);
+    }
 
     public void Dispose()
     {
+        _disposed = true;
         if (!_producer.IsValueCreated) return;
         _producer.Value.Flush(TimeSpan.FromSeconds(10));
         _producer.Value.Dispose();

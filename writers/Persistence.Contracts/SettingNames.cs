@@ -25,6 +25,8 @@ public static class SettingNames
         public const string MaxAttemptsBeforeIsolation = "Writer:MaxAttemptsBeforeIsolation";
         /// <summary>Port of /healthz, /readyz and /metrics (the image sets 8080).</summary>
         public const string HealthPort = "Writer:HealthPort";
+        /// <summary>How long a writer waits at start for its bus and stores to answer before it exits 3 (default 60).</summary>
+        public const string StartupTimeoutSeconds = "Writer:StartupTimeoutSeconds";
     }
 
     public static class Bus
@@ -61,6 +63,8 @@ public static class SettingNames
         /// <summary>Conditional writes in flight at once per batch.</summary>
         public const string DynamoDbMaxConcurrency = "Stores:DynamoDb:MaxConcurrency";
         public const string DynamoDbRequestTimeoutSeconds = "Stores:DynamoDb:RequestTimeoutSeconds";
+        /// <summary>Put before every Redis key the writer writes; empty in the cluster, a per-run namespace in `local`.</summary>
+        public const string RedisKeyPrefix = "Stores:Redis:KeyPrefix";
         public const string PostgresConnection = "Stores:Postgres:Connection";
         public const string PostgresPasswordPath = "Stores:Postgres:PasswordPath";
         public const string UploadBucket = "Stores:UploadBucket";

@@ -143,6 +143,7 @@ public sealed class WriterLoop<T>(
         var bytes = batch.Sum(d => (long)d.Message.Payload.Length);
         var acked = 0;
         var dead = new HashSet<InboundMessage>(ReferenceEqualityComparer.Instance);
+        using var trace = WriterTracing.StartBatch(identity.Name, identity.Type, source.Name, batch);
         try
         {
             foreach (var (message, context) in await WriteBatchAsync(batch, abandon).ConfigureAwait(false))
@@ -155,6 +156,7 @@ public sealed class WriterLoop<T>(
                 await delivery.AckAsync(abandon).ConfigureAwait(false);
                 acked++;
             }
+            trace?.SetTag("persistence.dead_lettered", dead.Count);
         }
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {

@@ -2,41 +2,22 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Persistence.Buses.Kafka;
 using Persistence.Buses.PubSub;
-using Persistence.Contracts;
 using Persistence.Runtime.Bus;
+using Persistence.Writer.Hosting.Settings;
 
 namespace Persistence.Writer.Hosting;
 
-/// <summary>Chooses the bus backend named by Bus:Backend and checks its settings.</summary>
+/// <summary>Builds the bus backend that validated <see cref="BusSettings"/> name; the host's container owns (and disposes) it.</summary>
 public static class BusSelection
 {
-    public static Func<ILoggerFactory, IMessageBus>? Create(IConfiguration configuration, List<string> problems)
+    public static IMessageBus Create(BusSettings settings, ILoggerFactory logs) => settings.Backend switch
     {
-        var backend = configuration[SettingNames.Bus.Backend];
-        switch (backend?.ToUpperInvariant())
-        {
-            case null or "":
-                problems.Add($"{SettingNames.Bus.Backend} is required: Kafka (AWS/MSK) or PubSub (GCP)");
-                return null;
-            case "KAFKA":
-                var kafka = KafkaOptions(configuration);
-                var kafkaProblems = kafka.Problems().ToList();
-                problems.AddRange(kafkaProblems);
-                return kafkaProblems.Count == 0 ? logs => new KafkaBus(kafka, logs) : null;
-            case "PUBSUB":
-                var pubsub = PubSubOptions(configuration);
-                var pubsubProblems = pubsub.Problems().ToList();
-                problems.AddRange(pubsubProblems);
-                return pubsubProblems.Count == 0 ? _ => new PubSubBus(pubsub) : null;
-            default:
-                problems.Add($"{SettingNames.Bus.Backend} '{backend}' is not a bus backend; valid: Kafka (AWS/MSK), PubSub (GCP); the in-process bus is for `local` only");
-                return null;
-        }
-    }
+        BusBackend.Kafka => new KafkaBus(settings.Kafka, logs),
+        BusBackend.PubSub => new PubSubBus(settings.PubSub),
+        _ => throw new InvalidOperationException("no bus backend is configured"),
+    };
 
-    public static PubSubBusOptions PubSubOptions(IConfiguration configuration) =>
-        configuration.GetSection("Bus:PubSub").Get<PubSubBusOptions>() ?? new PubSubBusOptions();
-
+    /// <summary>Kafka settings outside a writer host (`topics ensure`).</summary>
     public static KafkaBusOptions KafkaOptions(IConfiguration configuration) =>
         configuration.GetSection("Bus:Kafka").Get<KafkaBusOptions>() ?? new KafkaBusOptions();
 }

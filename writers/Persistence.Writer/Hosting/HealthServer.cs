@@ -1,25 +1,22 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Persistence.Runtime.Bus;
-using Persistence.Runtime.Pipeline;
+using Microsoft.Extensions.Options;
+using Persistence.Writer.Hosting.Settings;
 
 namespace Persistence.Writer.Hosting;
 
 /// <summary>
-/// /healthz (the process serves), /readyz (the writer loop is running) and /metrics (Prometheus text)
-/// for the Deployment's probes and scraping. HttpListener keeps the image free of a web framework.
+/// /healthz (the process serves), /readyz (startup checks passed and the loop runs) and /metrics (prometheus-net)
+/// for the Deployment's probes and scraping. Started first, so the probes answer while the writer waits for its
+/// stores. HttpListener keeps the image free of a web framework.
 /// </summary>
-public sealed class HealthServer(IRunnableWriter writer, int port, ILogger<HealthServer> logger) : BackgroundService
+public sealed class HealthServer(IOptions<WriterSettings> settings, WriterReadiness readiness, WriterMetrics metrics, ILogger<HealthServer> logger) : BackgroundService
 {
-    private volatile bool _running;
-
-    public void MarkRunning(bool running) => _running = running;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var port = settings.Value.HealthPort;
         if (port <= 0) return;
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://*:{port}/");
@@ -29,62 +26,46 @@ public sealed class HealthServer(IRunnableWriter writer, int port, ILogger<Healt
             logger.LogWarning("health endpoint not started on port {Port}: {Error}", port, e.Message);
             return;
         }
-        _running = true;
-        await using var _ = stoppingToken.Register(listener.Stop);
+        await using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {
             HttpListenerContext context;
             try { context = await listener.GetContextAsync().ConfigureAwait(false); }
             catch (Exception) when (stoppingToken.IsCancellationRequested) { break; }
             catch (HttpListenerException) { break; }
-            Respond(context);
+            // Each request on its own task: a slow scrape never holds a probe.
+            _ = RespondAsync(context, stoppingToken);
         }
     }
 
-    private void Respond(HttpListenerContext context)
+    private async Task RespondAsync(HttpListenerContext context, CancellationToken cancellationToken)
     {
-        var (status, body) = context.Request.Url?.AbsolutePath switch
+        try
         {
-            "/healthz" => (200, "ok\n"),
-            "/readyz" => _running ? (200, "ready\n") : (503, "not ready\n"),
-            "/metrics" => (200, Metrics()),
-            _ => (404, "not found\n"),
-        };
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; version=0.0.4";
-        context.Response.OutputStream.Write(bytes);
-        context.Response.Close();
-    }
-
-    /// <summary>Prometheus text for this writer; public so tests can read it without a listener.</summary>
-    public string Metrics()
-    {
-        var s = writer.Stats;
-        var labels = $"{{writer=\"{writer.Identity.Name}\",type=\"{writer.Identity.Type}\"}}";
-        var text = new StringBuilder();
-        void Metric(string name, string kind, double value)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {kind}\n{name}{labels} {value.ToString(CultureInfo.InvariantCulture)}\n");
-        }
-        Metric("persistence_writer_received_total", "counter", s.Received);
-        Metric("persistence_writer_written_total", "counter", s.Written);
-        Metric("persistence_writer_dead_lettered_total", "counter", s.DeadLettered);
-        Metric("persistence_writer_retries_total", "counter", s.Retries);
-        Metric("persistence_writer_inflight_bytes", "gauge", writer.Budget.InUse);
-        Metric("persistence_writer_inflight_budget_bytes", "gauge", writer.Budget.Capacity);
-        if (writer.Source.Backlog is { } backlog) Metric("persistence_writer_backlog_messages", "gauge", backlog);
-        if (writer.Source is IPartitionedBacklog { BacklogByPartition: { Count: > 0 } partitions })
-        {
-            // Per-partition consumer lag: a hot or stuck partition hides inside a healthy-looking sum.
-            text.Append("# TYPE persistence_writer_partition_lag_messages gauge\n");
-            foreach (var (partition, lag) in partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
+            var response = context.Response;
+            if (context.Request.Url?.AbsolutePath == "/metrics")
             {
-                var slash = partition.LastIndexOf('/');
-                text.Append(CultureInfo.InvariantCulture,
-                    $"persistence_writer_partition_lag_messages{{writer=\"{writer.Identity.Name}\",topic=\"{partition[..slash]}\",partition=\"{partition[(slash + 1)..]}\"}} {lag}\n");
+                response.StatusCode = 200;
+                response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await metrics.ExportAsync(response.OutputStream, cancellationToken).ConfigureAwait(false);
             }
+            else
+            {
+                var (status, body) = context.Request.Url?.AbsolutePath switch
+                {
+                    "/healthz" => (200, "ok\n"),
+                    "/readyz" => readiness.IsReady ? (200, "ready\n") : (503, "not ready\n"),
+                    _ => (404, "not found\n"),
+                };
+                response.StatusCode = status;
+                response.ContentType = "text/plain; charset=utf-8";
+                await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(body), cancellationToken).ConfigureAwait(false);
+            }
+            response.Close();
         }
-        return text.ToString();
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The client went away or the host is stopping: nothing to answer.
+        }
     }
 }

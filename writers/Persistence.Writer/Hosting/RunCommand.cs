@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Persistence.Contracts;
 using Persistence.Writer.Cli;
 
@@ -10,16 +8,14 @@ public static class RunCommand
 {
     public static async Task<int> RunAsync(string? type, string? name)
     {
-        var builder = Host.CreateApplicationBuilder();
+        var overrides = new Dictionary<string, string?>();
         if (type is { } typeText)
         {
             if (!WriterCatalog.TryParse(typeText, out _, out var error)) throw new UsageException(error);
-            builder.Configuration[SettingNames.Writer.Type] = typeText;
+            overrides[SettingNames.Writer.Type] = typeText;
         }
-        if (name is not null) builder.Configuration[SettingNames.Writer.Name] = name;
-        builder.Services.AddPersistenceWriter(builder.Configuration);
-        using var host = builder.Build();
-        await host.RunAsync().ConfigureAwait(false);
-        return Environment.ExitCode;
+        if (name is not null) overrides[SettingNames.Writer.Name] = name;
+        using var host = WriterHost.Build(WriterHost.CreateBuilder(overrides));
+        return await WriterHost.RunAsync(host).ConfigureAwait(false);
     }
 }

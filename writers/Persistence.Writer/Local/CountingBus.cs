@@ -12,7 +12,8 @@ public sealed class CountingBus(IMessageBus inner) : IMessageBus
 
     public long Published(string topic) => _published.GetValueOrDefault(topic);
 
-    public IMessageSource OpenSource(string topic, string subscription) => inner.OpenSource(topic, subscription);
+    /// <summary>The writer hosts open their source with their subscription as `run` does; the in-process bus needs its topic too.</summary>
+    public IMessageSource OpenSource(string topic, string subscription) => inner.OpenSource(LocalTopics.TopicOfSubscription(topic), subscription);
 
     public IMessagePublisher OpenPublisher(string topic) => new Counting(this, topic, inner.OpenPublisher(topic));
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Persistence.Runtime.Options;
 using Persistence.Writer.Cli;
 
 namespace Persistence.Writer.Local;
@@ -23,7 +22,6 @@ public static class LocalCommand
         var problems = workloadOptions.Problems().ToList();
         if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
         var outDir = Path.GetFullPath(parsed.Out);
-        var writerOptions = new WriterOptions { MemoryBudgetBytes = parsed.BudgetBytes };
         await using var localBus = await LocalBus.OpenAsync(parsed, cancel).ConfigureAwait(false);
 
         Directory.CreateDirectory(outDir);
@@ -34,16 +32,14 @@ public static class LocalCommand
 
         await using var stores = await LocalStores.OpenAsync(parsed, databasePath, cancel).ConfigureAwait(false);
 
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parsed.Quiet ? LogLevel.Error : LogLevel.Warning));
         var bus = localBus.Bus;
-        await using var topology = LocalTopology.Create(bus, stores.Selected, logs, writerOptions);
+        await using var topology = LocalTopology.Create(bus, stores, parsed.Quiet ? LogLevel.Error : LogLevel.Warning, parsed.BudgetBytes);
         var workload = new Workload(workloadOptions, bus, uploads);
         output.WriteLine($"local: {workloadOptions.Queries} queries x {workloadOptions.RowsPerQuery} rows, {workloadOptions.MalformedShare:P1} malformed, " +
                          $"{workloadOptions.BulkFiles} bulk files; 8 writers over {localBus.Description}; {stores.Description}");
 
         var clock = Stopwatch.StartNew();
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var running = topology.RunAsync(stopping.Token);
+        await topology.StartAsync(cancel).ConfigureAwait(false);
         var publishing = workload.PublishAsync(cancel);
 
         using var progress = new ProgressReporter(topology.Writers, output, redraw: !Console.IsOutputRedirected && !parsed.Quiet);
@@ -54,7 +50,7 @@ public static class LocalCommand
         {
             await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None).ConfigureAwait(false);
             if (publishing.IsFaulted) await publishing.ConfigureAwait(false);
-            if (running.IsFaulted) await running.ConfigureAwait(false);
+            if (topology.Failure is { } failure) throw new InvalidOperationException($"a writer failed: {failure.Message}", failure);
             // Quiescent twice in a row: a republishing writer acks only after it has published, so no message can hide between polls.
             quiet = publishing.IsCompleted && localBus.Quiescent(topology.Writers) ? quiet + 1 : 0;
             if (quiet >= 2) break;
@@ -64,8 +60,7 @@ public static class LocalCommand
                 last = clock.Elapsed;
             }
         }
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await running.ConfigureAwait(false);
+        await topology.StopAsync().ConfigureAwait(false);
         if (!parsed.Quiet) progress.Finish(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 

@@ -4,6 +4,7 @@ using Npgsql;
 using Persistence.Contracts;
 using Persistence.Writer.Cli;
 using Persistence.Writer.Hosting;
+using Persistence.Writer.Hosting.Settings;
 using StackExchange.Redis;
 
 namespace Persistence.Writer.Local;
@@ -22,15 +23,20 @@ namespace Persistence.Writer.Local;
 /// </remarks>
 public sealed partial class LocalStores : IAsyncDisposable
 {
-    private LocalStores(SelectedStores selected, string runId, string? redisEndpoint, string? dynamoDbEndpoint = null)
+    private LocalStores(SelectedStores selected, IReadOnlyDictionary<string, string?> settings, string runId, string? redisEndpoint, string? dynamoDbEndpoint = null)
     {
         DynamoDbEndpoint = dynamoDbEndpoint;
         Selected = selected;
+        WriterSettings = settings;
         RunId = runId;
         RedisEndpoint = redisEndpoint;
     }
 
+    /// <summary>The run's own clients, to prepare its namespace and count what landed; the writers get theirs from <see cref="WriterSettings"/>.</summary>
     public SelectedStores Selected { get; }
+
+    /// <summary>The Stores settings every writer host of the run is built with, as `run` reads them from its environment.</summary>
+    public IReadOnlyDictionary<string, string?> WriterSettings { get; }
     public string RunId { get; }
     private string? RedisEndpoint { get; }
     private string? DynamoDbEndpoint { get; }
@@ -48,7 +54,8 @@ public sealed partial class LocalStores : IAsyncDisposable
         if (args.RedisClustered && redis is null)
             throw new UsageException("local: --redis-clustered needs --redis HOST:PORT (any node of the cluster)");
 
-        var settings = new Dictionary<string, string?> { [SettingNames.Stores.EmbeddedPath] = databasePath };
+        var settings = new Dictionary<string, string?> { [SettingNames.Stores.EmbeddedPath] = databasePath, [SettingNames.Stores.RedisKeyPrefix] = PrefixOf(runId),
+            [StoreSettings.RecordOnlyMirrorKey] = "true" };
         string? shownRedis = null;
         if (redis is not null)
         {
@@ -67,9 +74,9 @@ public sealed partial class LocalStores : IAsyncDisposable
         }
 
         var problems = new List<string>();
-        var selected = StoreSelection.Select(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), problems, PrefixOf(runId));
+        var selected = StoreSelection.Select(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), problems);
         if (problems.Count > 0) throw new UsageException($"local: {string.Join("; ", problems)}");
-        var stores = new LocalStores(selected, runId, shownRedis, dynamoDb);
+        var stores = new LocalStores(selected, settings, runId, shownRedis, dynamoDb);
         try
         {
             if (selected.UsesRedis) await stores.PrepareRedisAsync(args.RedisClustered).ConfigureAwait(false);

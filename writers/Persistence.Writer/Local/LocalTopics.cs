@@ -24,6 +24,10 @@ public static class LocalTopics
         _ => DeadLetter,
     };
 
+    /// <summary>The topic a writer's subscription reads; any other name (the DLQ) is its own topic.</summary>
+    public static string TopicOfSubscription(string name) =>
+        WriterCatalog.All.FirstOrDefault(w => SubscriptionOf(w.Type) == name) is { } writer ? TopicOf(writer.Reads) : name;
+
     /// <summary>Each writer reads through its own subscription, so the three result-bus writers each see every result.</summary>
     public static string SubscriptionOf(WriterType type) => type.ToString().ToLowerInvariant().Replace('_', '-');
 }

@@ -40,6 +40,13 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         await online.WriteAsync([new OnlineValue(key, "user.score", Values.Of(7.0), now, Staleness) { ExpiresAt = now + Staleness }], default);
     }
 
+    /// <summary>A refused TLS handshake is a connection failure: the store classifies it transient (the loop retries), with Redis's error inside.</summary>
+    private static async Task AssertRefusedAsync(Func<Task> write)
+    {
+        var e = await Assert.ThrowsAsync<Persistence.Contracts.TransientWriteException>(write);
+        Assert.IsAssignableFrom<RedisException>(e.InnerException);
+    }
+
     [Fact]
     public async Task With_the_server_ca_the_writer_connects_over_tls_and_its_write_lands()
     {
@@ -63,7 +70,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         tls.SkipIfMissing();
         var key = $"online:user.score:user:{Guid.NewGuid():N}";
 
-        await Assert.ThrowsAnyAsync<RedisException>(() => WriteThroughTheWriterAsync(Settings(tls.Port, caPath: null), key));
+        await AssertRefusedAsync(() => WriteThroughTheWriterAsync(Settings(tls.Port, caPath: null), key));
 
         Assert.Equal(0, await tls.CountKeysAsync(key));
     }
@@ -74,7 +81,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         tls.SkipIfMissing();
         var key = $"online:user.score:user:{Guid.NewGuid():N}";
 
-        await Assert.ThrowsAnyAsync<RedisException>(() => WriteThroughTheWriterAsync(Settings(tls.Port, tls.OtherCaPath), key));
+        await AssertRefusedAsync(() => WriteThroughTheWriterAsync(Settings(tls.Port, tls.OtherCaPath), key));
 
         Assert.Equal(0, await tls.CountKeysAsync(key));
     }
@@ -85,7 +92,7 @@ public sealed class RedisServerCaTests(RedisTlsFixture tls) : IClassFixture<Redi
         tls.SkipIfMissing();
         var key = $"online:user.score:user:{Guid.NewGuid():N}";
 
-        await Assert.ThrowsAnyAsync<RedisException>(() => WriteThroughTheWriterAsync(Settings(tls.WrongNamePort, tls.CaPath), key));
+        await AssertRefusedAsync(() => WriteThroughTheWriterAsync(Settings(tls.WrongNamePort, tls.CaPath), key));
     }
 
     private static ConfigurationProblemException Problems(Dictionary<string, string?> settings) =>

@@ -1,4 +1,5 @@
 using Persistence.Writer.Cli;
+using Persistence.Writer.Dlq;
 using Persistence.Writer.Hosting;
 using Persistence.Writer.Local;
 
@@ -13,6 +14,7 @@ public static class WriterCli
           run --type <WRITER_TYPE>   run one writer; settings from environment / appsettings (see README)
           topics ensure --topics a,b --dlq d [--partitions N] [--replication N] [--retention-hours N]
                                      create missing Kafka topics and the DLQ (Bus__Kafka__* from the environment)
+          dlq replay [options]       republish dead letters to the topics they came from (see `dlq replay --help`)
           local [options]            the whole topology in one process with a workload; reconciles what landed
               options: --queries N (5000) --rows N (10) --malformed SHARE (0.01) --bulk-files N (10)
                        --seed N --out DIR (.local-run) --budget-bytes N --quiet
@@ -34,6 +36,8 @@ public static class WriterCli
                 "local" => await LocalCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "topics" => await TopicsCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
+                "dlq" when args.Skip(2).Any(a => a is "--help" or "-h") => HelpText(DlqCommand.Usage),
+                "dlq" => await DlqCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "help" or "--help" or "-h" => Help(0),
                 null => Help(2),
                 var other => throw new UsageException($"unknown command '{other}'"),
@@ -50,6 +54,12 @@ public static class WriterCli
             Console.Error.WriteLine($"configuration error:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", e.Problems)}");
             return 3;
         }
+    }
+
+    private static int HelpText(string text)
+    {
+        Console.WriteLine(text);
+        return 0;
     }
 
     private static int Help(int code)

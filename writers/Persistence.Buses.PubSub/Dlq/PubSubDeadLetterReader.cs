@@ -6,15 +6,16 @@ namespace Persistence.Buses.PubSub.Dlq;
 
 /// <summary>
 /// Reads a subscription on the DLQ topic (the stack's "&lt;dlq&gt;-hold") with unary pulls until it has stayed empty for
-/// <paramref name="idle"/>. Released dead letters are held (their leases extended) until the end of the run, then handed
-/// back at once, so one run reads each dead letter once and the next run sees the released ones again.
+/// <paramref name="idle"/>. Every dead letter pulled and not acknowledged — buffered, being replayed, or released by a
+/// filter — is leased (extended) until the end of the run, then handed back at once: one run reads each dead letter
+/// once, and the next run (after a cancel too) sees every unacknowledged one again without waiting for a lease to run out.
 /// </summary>
 public sealed class PubSubDeadLetterReader(PubSubBus bus, string subscription, TimeSpan idle) : IDeadLetterReader
 {
     private const int LeaseSeconds = 60;
     private readonly string _subscription = bus.Options.SubscriptionPath(subscription);
     private readonly Queue<ReceivedMessage> _buffer = new();
-    private readonly Dictionary<string, string> _held = new(StringComparer.Ordinal); // message id -> ack id
+    private readonly Dictionary<string, string> _leased = new(StringComparer.Ordinal); // message id -> ack id
     private readonly Dictionary<string, string?> _topics = new(StringComparer.Ordinal);
     private DateTime _extended = DateTime.UtcNow;
 
@@ -27,32 +28,38 @@ public sealed class PubSubDeadLetterReader(PubSubBus bus, string subscription, T
         {
             while (_buffer.TryDequeue(out var received))
             {
-                // A held message whose lease ran out comes back: keep holding it under its new ack id.
-                if (_held.ContainsKey(received.Message.MessageId)) { _held[received.Message.MessageId] = received.AckId; continue; }
                 var m = received.Message;
                 return new DeadLetter(m.MessageId, m.Data.Memory, new Dictionary<string, string>(m.Attributes, StringComparer.Ordinal),
                     m.PublishTime is null ? null : m.PublishTime.ToDateTimeOffset()) { Handle = received.AckId };
             }
             if (DateTime.UtcNow - quietSince >= idle) return null;
-            await ExtendHeldAsync(cancellationToken).ConfigureAwait(false);
+            await ExtendLeasesAsync(cancellationToken).ConfigureAwait(false);
             var response = await Call(() => bus.Subscriber.PullAsync(
                 new PullRequest { Subscription = _subscription, MaxMessages = 100, ReturnImmediately = true },
                 deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-            foreach (var r in response.ReceivedMessages) _buffer.Enqueue(r);
-            if (response.ReceivedMessages.Count == 0) await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-            else if (response.ReceivedMessages.Any(r => !_held.ContainsKey(r.Message.MessageId))) quietSince = DateTime.UtcNow;
+            var fresh = 0;
+            foreach (var r in response.ReceivedMessages)
+            {
+                // One whose lease ran out anyway comes back: keep it leased under its new ack id, do not read it twice.
+                var seen = _leased.ContainsKey(r.Message.MessageId);
+                _leased[r.Message.MessageId] = r.AckId;
+                if (!seen) { _buffer.Enqueue(r); fresh++; }
+            }
+            if (fresh > 0) quietSince = DateTime.UtcNow;
+            else await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async ValueTask AckAsync(DeadLetter letter, CancellationToken cancellationToken) =>
-        await Call(() => bus.Subscriber.AcknowledgeAsync(new AcknowledgeRequest { Subscription = _subscription, AckIds = { (string)letter.Handle! } },
-            cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-
-    public ValueTask ReleaseAsync(DeadLetter letter, CancellationToken cancellationToken)
+    public async ValueTask AckAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
-        _held[letter.Id] = (string)letter.Handle!;
-        return ValueTask.CompletedTask;
+        var ackId = _leased.GetValueOrDefault(letter.Id) ?? (string)letter.Handle!;
+        await Call(() => bus.Subscriber.AcknowledgeAsync(new AcknowledgeRequest { Subscription = _subscription, AckIds = { ackId } },
+            cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        _leased.Remove(letter.Id);
     }
+
+    // Stays leased until the end of the run (so this run does not read it again), then is handed back.
+    public ValueTask ReleaseAsync(DeadLetter letter, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>The context's source is the subscription the writer read; its topic is where the message came from.</summary>
     public async ValueTask<string?> OriginTopicAsync(string source, string originalMessageId, CancellationToken cancellationToken)
@@ -71,10 +78,10 @@ public sealed class PubSubDeadLetterReader(PubSubBus bus, string subscription, T
         }
     }
 
-    private async Task ExtendHeldAsync(CancellationToken cancellationToken)
+    private async Task ExtendLeasesAsync(CancellationToken cancellationToken)
     {
-        if (_held.Count == 0 || DateTime.UtcNow - _extended < TimeSpan.FromSeconds(LeaseSeconds / 3)) return;
-        await ModifyAsync(_held.Values.ToList(), LeaseSeconds, cancellationToken).ConfigureAwait(false);
+        if (_leased.Count == 0 || DateTime.UtcNow - _extended < TimeSpan.FromSeconds(LeaseSeconds / 3)) return;
+        await ModifyAsync(_leased.Values.ToList(), LeaseSeconds, cancellationToken).ConfigureAwait(false);
         _extended = DateTime.UtcNow;
     }
 
@@ -98,9 +105,9 @@ public sealed class PubSubDeadLetterReader(PubSubBus bus, string subscription, T
 
     public async ValueTask DisposeAsync()
     {
-        // Hand the held ones back at once so the next run (or doctor) sees them without waiting for the lease.
-        try { await ModifyAsync(_held.Values.ToList(), 0, CancellationToken.None).ConfigureAwait(false); }
+        // Hand every unacknowledged one back at once so the next run (or doctor) sees it without waiting for the lease.
+        try { await ModifyAsync(_leased.Values.ToList(), 0, CancellationToken.None).ConfigureAwait(false); }
         catch (PubSubUnavailableException) { /* they come back when their lease runs out */ }
-        _held.Clear();
+        _leased.Clear();
     }
 }

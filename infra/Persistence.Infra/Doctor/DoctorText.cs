@@ -7,7 +7,12 @@ namespace Persistence.Infra.Doctor;
 /// <summary>The doctor report as a table for people, or as JSON for scripts.</summary>
 public static class DoctorText
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // Fixes hold shell quotes and '&&': keep them readable in the JSON; it is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string ToJson(DoctorReport report) =>
         JsonSerializer.Serialize(new { report.Stack, report.Namespace, report.Bus, report.NamespaceExists, report.NeedsAction, report.Writers, report.Stores, report.Dlq, report.Findings, report.Symptoms }, Json);

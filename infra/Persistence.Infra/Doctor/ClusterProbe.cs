@@ -21,7 +21,7 @@ public sealed class ClusterProbe(IKubernetes kubernetes, string ns, TimeSpan cre
         if (writer.ScaledObjectName is { } scaledName)
         {
             scaled = await OrNull(() => kubernetes.CustomObjects.GetNamespacedCustomObjectAsync("keda.sh", "v1alpha1", ns, "scaledobjects", scaledName, cancel)).ConfigureAwait(false) is not null;
-            if (scaled == false)
+            if (scaled == false && deployment is not null)
                 findings.Add(new(Severity.Action, writer.Name, $"ScaledObject {ns}/{scaledName} is missing: the writer does not scale with its queue", "check that KEDA is installed (kubectl get crd scaledobjects.keda.sh) and run `pulumi up`"));
         }
         var pods = await kubernetes.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"app.kubernetes.io/name={writer.Name}", cancellationToken: cancel).ConfigureAwait(false);

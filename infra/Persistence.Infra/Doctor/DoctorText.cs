@@ -80,5 +80,5 @@ public static class DoctorText
     };
 
     private static string Row(string a, string b, string c, string d, string e, string f, string g) =>
-        string.Create(CultureInfo.InvariantCulture, $"{a,-40} {b,-37} {c,-8} {d,-5} {e,-6} {f,-28} {g}");
+        string.Create(CultureInfo.InvariantCulture, $"{a,-40} {b,-37} {c,-8} {d,-5} {e,-6} {f,-34} {g}");
 }

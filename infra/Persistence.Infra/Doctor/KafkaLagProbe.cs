@@ -16,6 +16,8 @@ public sealed class KafkaLagProbe(KafkaBusOptions options)
         try
         {
             var first = await SampleAsync(topic, group, cancel).ConfigureAwait(false);
+            // No interval, no trend: one sample cannot tell growing from draining.
+            if (interval <= TimeSpan.Zero) return new QueueReport(source, "ok", first.Values.Sum(), first.Values.Sum(), null, first);
             await Task.Delay(interval, cancel).ConfigureAwait(false);
             var second = await SampleAsync(topic, group, cancel).ConfigureAwait(false);
             long a = first.Values.Sum(), b = second.Values.Sum();

@@ -12,12 +12,15 @@ namespace Persistence.Infra.Doctor;
 /// </summary>
 public sealed class PubSubBacklogProbe(HttpClient http, string endpoint, string projectId, TimeProvider clock)
 {
+    private Task<string?>? _token;
+
     public async Task<QueueReport> ProbeAsync(string subscription, CancellationToken cancel)
     {
         var source = $"pubsub {subscription}";
         try
         {
-            var token = await TokenAsync(cancel).ConfigureAwait(false);
+            // One token lookup for every subscription of the run.
+            var token = await (_token ??= TokenAsync(cancel)).ConfigureAwait(false);
             if (token is null)
                 return new QueueReport(source, "not reachable: no Cloud Monitoring token (set GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token), or run in GKE)", null, null, null, null);
             var now = clock.GetUtcNow();

@@ -10,6 +10,9 @@ namespace Persistence.Infra.Doctor;
 /// </summary>
 public sealed class StackDoctor(StackConfig config, string stack, IKubernetes kubernetes, DoctorOptions options, HttpClient http, TimeProvider clock)
 {
+    private PubSubBacklogProbe? _backlog;
+    private string? _kafkaUnreachable;
+
     public async Task<DoctorReport> RunAsync(CancellationToken cancel)
     {
         var ns = config.Namespace;
@@ -19,6 +22,8 @@ public sealed class StackDoctor(StackConfig config, string stack, IKubernetes ku
         if (!namespaceExists)
             findings.Add(new(Severity.Action, "namespace", $"namespace {ns} does not exist: no writer is deployed", $"pulumi up --stack {stack}"));
 
+        // librdkafka waits out its timeouts per client on an unreachable cluster; one TCP look first keeps doctor quick.
+        _kafkaUnreachable = options.Kafka is { } k ? await BrokerReachability.CheckAsync(k.BootstrapServers, cancel).ConfigureAwait(false) : null;
         var targets = WriterTarget.From(config);
         // Queues are sampled twice, an interval apart: all writers at once, while the cluster is read.
         var queues = targets.Select(t => QueueAsync(t, cancel)).ToList();
@@ -56,11 +61,11 @@ public sealed class StackDoctor(StackConfig config, string stack, IKubernetes ku
     {
         if (target.Consumed is null) return Task.FromResult<QueueReport?>(null);
         if (config.Bus.Backend == BusBackend.Kafka)
-            return options.Kafka is { } kafka
+            return options.Kafka is { } kafka && _kafkaUnreachable is null
                 ? Wrap(new KafkaLagProbe(kafka).ProbeAsync(target.Consumed, target.ConsumerGroup!, options.SampleInterval, cancel))
-                : Task.FromResult<QueueReport?>(new QueueReport($"kafka {target.Consumed}", "not reachable: no bootstrap servers", null, null, null, null));
-        var project = config.Bus.PubSub?.ProjectId ?? "";
-        return Wrap(new PubSubBacklogProbe(http, options.MonitoringEndpoint, project, clock).ProbeAsync(target.Consumed, cancel));
+                : Task.FromResult<QueueReport?>(new QueueReport($"kafka {target.Consumed}", $"not reachable: {_kafkaUnreachable ?? "no bootstrap servers"}", null, null, null, null));
+        _backlog ??= new PubSubBacklogProbe(http, options.MonitoringEndpoint, config.Bus.PubSub?.ProjectId ?? "", clock);
+        return Wrap(_backlog.ProbeAsync(target.Consumed, cancel));
 
         static async Task<QueueReport?> Wrap(Task<QueueReport> probe) => await probe.ConfigureAwait(false);
     }
@@ -98,7 +103,9 @@ public sealed class StackDoctor(StackConfig config, string stack, IKubernetes ku
     {
         if (config.Bus.DeadLetterTopic is not { } dlq) return null;
         if (config.Bus.Backend == BusBackend.Kafka)
-            return options.Kafka is { } kafka ? await DlqProbe.KafkaAsync(kafka, dlq, options.DlqSample, cancel).ConfigureAwait(false) : null;
+            return options.Kafka is not { } kafka ? null
+                : _kafkaUnreachable is { } why ? new DlqReport($"kafka {dlq}", $"not reachable: {why}", null, new Dictionary<string, int>(), new Dictionary<string, int>())
+                : await DlqProbe.KafkaAsync(kafka, dlq, options.DlqSample, cancel).ConfigureAwait(false);
         return options.PubSub is { } pubsub ? await DlqProbe.PubSubAsync(pubsub, $"{dlq}-hold", options.DlqSample, cancel).ConfigureAwait(false) : null;
     }
 }

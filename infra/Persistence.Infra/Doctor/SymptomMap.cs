@@ -24,7 +24,7 @@ public static class SymptomMap
                     : f.Message.Contains("Pending", StringComparison.Ordinal) ? "writer not scheduled"
                     : f.Message.Contains("missing", StringComparison.Ordinal) ? "writer not deployed"
                     : "unhealthy writer";
-                symptoms.Add(new($"{store}: {kind}", $"{w.Name}: {f.Message.Split(Environment.NewLine)[0]}", f.Fix ?? ""));
+                symptoms.Add(new($"{store}: {kind}", $"{w.Name}: {f.Message.Split(Environment.NewLine)[0].Replace("; last log lines:", "", StringComparison.Ordinal)}", f.Fix ?? ""));
             }
             if (w.Queue is { Trend: "growing" } q)
                 symptoms.Add(new($"{store}: consumer lag increasing (clogged bus)", $"{w.Name}: {q.Source} lag {q.First} -> {q.Second}",

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Persistence.Buses.Tests;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
@@ -132,5 +133,43 @@ public sealed class DlqReplayTests(PubSubEmulator emulator) : IClassFixture<PubS
         Assert.Contains("--to-topic", outcome.Unreplayable[0], StringComparison.Ordinal);
         var still = await ReplayAsync(KafkaReader(kafka, dlqTopic, "replay"), bus, new ReplayPlan(new ReplayFilter(), DryRun: true));
         Assert.Equal(2, still.Read);
+    }
+}
+
+/// <summary>The `dlq replay` command itself: bus settings bound as a writer binds them, options parsed, exit codes.</summary>
+public sealed class DlqCommandTests(PubSubEmulator emulator) : IClassFixture<PubSubEmulator>
+{
+    private Microsoft.Extensions.Configuration.IConfiguration Settings(string dlq) => new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:Backend"] = "PubSub", ["Bus:PubSub:ProjectId"] = "test-project", ["Bus:PubSub:EmulatorHost"] = emulator.HostPort, ["Bus:DeadLetterTopic"] = dlq,
+        }).Build();
+
+    [Fact]
+    public async Task Replay_by_message_id_republishes_that_one_and_exits_0()
+    {
+        emulator.SkipIfMissing();
+        using var bus = emulator.Bus();
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await bus.EnsureAsync($"src-{id}", $"src-{id}-sub");
+        await bus.EnsureAsync($"dlq-{id}", $"dlq-{id}-hold");
+        await using (var dlq = bus.OpenPublisher($"dlq-{id}"))
+            await DeadLetterAsync(dlq, bus.Options.SubscriptionPath($"src-{id}-sub"), i => $"orig-{id}-{i}", 3);
+
+        var code = await DlqCommand.RunAsync(["replay", "--message-id", $"orig-{id}-1", "--idle-seconds", "2"], CancellationToken.None, Settings($"dlq-{id}"));
+
+        Assert.Equal(0, code);
+        var landed = await DrainAsync(PubSubReader(bus, $"src-{id}-sub"));
+        Assert.Equal("m-1", Assert.Single(landed).Payload);
+    }
+
+    [Fact]
+    public async Task Bad_options_and_missing_settings_are_refused_before_anything_is_read()
+    {
+        await Assert.ThrowsAsync<Persistence.Writer.Cli.UsageException>(() => DlqCommand.RunAsync(["replay", "--since", "yesterday"], CancellationToken.None, Settings("d")));
+        await Assert.ThrowsAsync<Persistence.Writer.Cli.UsageException>(() => DlqCommand.RunAsync(["replay", "--rate", "0"], CancellationToken.None, Settings("d")));
+        var missing = await Assert.ThrowsAsync<Persistence.Writer.Hosting.ConfigurationProblemException>(() =>
+            DlqCommand.RunAsync(["replay"], CancellationToken.None, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+        Assert.Contains("Bus__DeadLetterTopic", Assert.Single(missing.Problems), StringComparison.Ordinal);
     }
 }

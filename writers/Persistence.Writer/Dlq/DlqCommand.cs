@@ -28,11 +28,12 @@ public static class DlqCommand
 
     private static readonly string[] Options = ["dlq", "subscription", "group", "writer", "error-class", "since", "until", "message-id", "rate", "max", "to-topic", "to-file", "idle-seconds"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel)
+    /// <param name="settings">The bus settings; the environment when null (tests pass their own).</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel, IConfiguration? settings = null)
     {
         if (args.FirstOrDefault() != "replay") throw new UsageException("dlq: the only subcommand is 'replay'");
         var parsed = CommandArgs.Parse(args.Skip(1).ToList(), "dlq replay", Options, ["dry-run"]);
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var configuration = settings ?? new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var plan = new ReplayPlan(
             new ReplayFilter(parsed.Get("writer"), parsed.Get("error-class"), Time(parsed, "since"), Time(parsed, "until"), parsed.Get("message-id")),
             parsed.Flag("dry-run"), parsed.Double("rate", 50), parsed.Get("max") is null ? null : parsed.Int("max", 0), parsed.Get("to-topic"), parsed.Get("to-file"));

@@ -14,11 +14,12 @@ public static class InfraCli
     public const int Usage = 2;
 
     /// <summary>Every verb: a new one is a file in Verbs/ (options, help, how its arguments reach its body) and one line here.</summary>
-    private static RootCommand Definition() => new("persistence-infra: check, render and import the stack config without Pulumi or cloud credentials (exit 0 ok, warnings allowed; 1 config errors; 2 usage)")
+    private static RootCommand Definition() => new("persistence-infra: check, render and import the stack config without Pulumi or cloud credentials (exit 0 ok, warnings allowed; 1 config errors; 2 usage; 4 doctor found something that needs action)")
     {
         ValidateVerb.Create(),
         RenderVerb.Create(),
         ImportVerb.Create(),
+        DoctorVerb.Create(),
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Persistence.Writer.Cli;
+using Persistence.Writer.Dlq;
 using Persistence.Writer.Hosting;
 
 namespace Persistence.Writer;
@@ -19,6 +20,7 @@ public static class WriterCli
         RunVerb.Create(),
         LocalVerb.Create(),
         TopicsVerb.Create(),
+        VerbOptions.SelfParsing("dlq", DlqCommand.Usage, (args, cancel) => DlqCommand.RunAsync(args, cancel)),
     };
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);

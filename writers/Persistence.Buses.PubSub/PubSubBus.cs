@@ -36,8 +36,9 @@ public sealed class PubSubBus : IMessageBus, IDisposable
     public Subscriber.SubscriberClient Subscriber { get; }
     public string Address => Options.Emulator ?? Options.Endpoint;
 
-    /// <param name="topic">Unused: a Pub/Sub subscription already names its topic.</param>
-    public IMessageSource OpenSource(string topic, string subscription) => new PubSubSource(this, Options.SubscriptionPath(subscription));
+    /// <summary>Pub/Sub reads the address's subscription, which already names its topic; topic and group mean nothing here.</summary>
+    public IMessageSource OpenSource(SourceAddress address) =>
+        new PubSubSource(this, Options.SubscriptionPath(address.RequireSubscription("Pub/Sub")), address.Setting);
 
     public IMessagePublisher OpenPublisher(string topic) => new PubSubPublisher(this, Options.TopicPath(topic));
 

@@ -28,11 +28,15 @@ public sealed class PubSubSource : IMessageSource
     private volatile string? _fatal;
     private volatile bool _stopping;
 
-    public PubSubSource(PubSubBus bus, string subscriptionPath)
+    /// <param name="setting">Where the subscription was configured (e.g. Writer:Subscription), named when Pub/Sub refuses it.</param>
+    public PubSubSource(PubSubBus bus, string subscriptionPath, string setting = SourceAddress.WriterSubscriptionSetting)
     {
         _bus = bus;
         Name = subscriptionPath;
+        _setting = setting;
     }
+
+    private readonly string _setting;
 
     public string Name { get; }
 
@@ -83,9 +87,15 @@ public sealed class PubSubSource : IMessageSource
                     }
                 }
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied or StatusCode.Unauthenticated or StatusCode.InvalidArgument)
+            catch (RpcException e) when (e.StatusCode is StatusCode.NotFound)
             {
-                _fatal = $"Pub/Sub at {_bus.Address} refused {Name}: {e.Status.Detail} ({e.StatusCode}). Check Writer:Subscription, {Persistence.Contracts.SettingNames.Bus.PubSubProjectId} and the service account's roles.";
+                _fatal = $"Pub/Sub at {_bus.Address} has no subscription {Name} ({e.Status.Detail}). It comes from {_setting} and " +
+                         $"{Persistence.Contracts.SettingNames.Bus.PubSubProjectId}: set them to a subscription that exists (the stack creates one per writer).";
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated or StatusCode.InvalidArgument)
+            {
+                _fatal = $"Pub/Sub at {_bus.Address} refused {Name}: {e.Status.Detail} ({e.StatusCode}). Check {_setting}, {Persistence.Contracts.SettingNames.Bus.PubSubProjectId} and the service account's roles.";
                 return;
             }
             catch (RpcException e) when (!_closing.IsCancellationRequested)

@@ -42,8 +42,7 @@ public static class ServiceCollectionExtensions
             var bus = busFactory(sp.GetRequiredService<ILoggerFactory>());
             var parts = new LoopParts(
                 new WriterIdentity(options.Name, info.Type.ToString()),
-                // Kafka: the subscription setting is the topic and the writer's name its consumer group.
-                bus.OpenSource(options.Subscription, configuration[SettingNames.Bus.KafkaConsumerGroup] ?? options.Name),
+                bus.OpenSource(SourceAddress.ForWriter(options.Subscription, configuration[SettingNames.Bus.KafkaConsumerGroup] ?? options.Name)),
                 new DeadLetterPublisher(bus.OpenPublisher(deadLetterTopic!)),
                 options,
                 new ByteBudget(budget.Bytes),

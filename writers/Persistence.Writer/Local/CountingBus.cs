@@ -12,7 +12,7 @@ public sealed class CountingBus(IMessageBus inner) : IMessageBus
 
     public long Published(string topic) => _published.GetValueOrDefault(topic);
 
-    public IMessageSource OpenSource(string topic, string subscription) => inner.OpenSource(topic, subscription);
+    public IMessageSource OpenSource(SourceAddress address) => inner.OpenSource(address);
 
     public IMessagePublisher OpenPublisher(string topic) => new Counting(this, topic, inner.OpenPublisher(topic));
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus;
 using Persistence.Runtime.Options;
 using Persistence.Writer.Cli;
 
@@ -80,7 +81,7 @@ public static class LocalCommand
         if (!parsed.Flag("quiet")) progress.Report(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 
-        await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);
+        await using var dlq = bus.OpenSource(SourceAddress.TopicSubscription(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector));
         var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
         Summary summary;
         await using (var landed = stores.OpenLandedCounts())

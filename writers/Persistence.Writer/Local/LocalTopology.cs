@@ -46,7 +46,7 @@ public sealed class LocalTopology : IAsyncDisposable
             var deps = stores.Build(bus, db);
             var parts = new LoopParts(
                 new WriterIdentity(name, info.Type.ToString()),
-                bus.OpenSource(LocalTopics.TopicOf(info.Reads), name),
+                bus.OpenSource(SourceAddress.TopicSubscription(LocalTopics.TopicOf(info.Reads), name)),
                 new DeadLetterPublisher(bus.OpenPublisher(LocalTopics.DeadLetter)),
                 options,
                 new ByteBudget(MemoryBudget.Resolve(options).Bytes),

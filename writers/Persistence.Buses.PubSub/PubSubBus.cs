@@ -53,6 +53,16 @@ public sealed class PubSubBus : IMessageBus, IDisposable
         await IgnoreExisting(Subscriber.CreateSubscriptionAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
     }
 
+    /// <summary>Creates a subscription exactly as given (names may be ids or full paths), when missing.</summary>
+    public Task EnsureSubscriptionAsync(Subscription subscription, CancellationToken cancellationToken = default)
+    {
+        var request = subscription.Clone();
+        request.Name = Options.SubscriptionPath(request.Name);
+        request.Topic = Options.TopicPath(request.Topic);
+        if (request.DeadLetterPolicy is { } policy) policy.DeadLetterTopic = Options.TopicPath(policy.DeadLetterTopic);
+        return IgnoreExisting(Subscriber.CreateSubscriptionAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+    }
+
     private static async Task IgnoreExisting(Task call)
     {
         try { await call.ConfigureAwait(false); }

@@ -47,8 +47,11 @@ public static class StoreSelection
         var mirrors = string.IsNullOrWhiteSpace(mirror.ApiServerHost) ? null : mirror;
         if (mirrors is null && string.Equals(configuration[SettingNames.Writer.Type], nameof(WriterType.QUERY_MIRROR_CONSUMER), StringComparison.OrdinalIgnoreCase))
             problems.Add($"{SettingNames.Stores.ApiServerHost} is required: {WriterType.QUERY_MIRROR_CONSUMER} replays queries to that API server (e.g. https://api.internal)");
-        var servesS3 = IsCloud(cloud, "AWS") || IsBucket(uploadBucket, "s3://") || !string.IsNullOrEmpty(s3.ServiceUrl);
-        var servesGcs = IsCloud(cloud, "GCP") || IsBucket(uploadBucket, "gs://") || !string.IsNullOrEmpty(gcs.Endpoint);
+        // Object stores only where objects are read (the writer with an upload bucket): built for every writer on AWS,
+        // the S3 client made the rendered METRICS_WRITER & co. exit 134 at start (no region outside the bulk insert writer).
+        var readsObjects = !string.IsNullOrWhiteSpace(uploadBucket);
+        var servesS3 = readsObjects && (IsCloud(cloud, "AWS") || IsBucket(uploadBucket, "s3://")) || !string.IsNullOrEmpty(s3.ServiceUrl);
+        var servesGcs = readsObjects && (IsCloud(cloud, "GCP") || IsBucket(uploadBucket, "gs://")) || !string.IsNullOrEmpty(gcs.Endpoint);
         var embeddedPath = configuration[SettingNames.Stores.EmbeddedPath] ?? "persistence.duckdb";
         var spoolDirectory = configuration[SettingNames.Stores.BulkInsertSpoolDirectory];
         if (!string.IsNullOrWhiteSpace(spoolDirectory) && !Directory.Exists(spoolDirectory))

@@ -82,6 +82,18 @@ public sealed class RenderedEnvironmentTests(LoopbackFixture servers)
             Assert.True(await pods.Process(writer.Name).TerminateAsync(TimeSpan.FromSeconds(40)) == 0, $"{writer.Name} did not exit 0 on SIGTERM:\n{pods.Process(writer.Name).Tail()}");
     }
 
+    /// <summary>For failure messages: how many users' online values are not the newest, and one example.</summary>
+    internal static async Task<string> OnlineMismatchAsync(Landed landed, Workload workload)
+    {
+        var wrong = new List<string>();
+        foreach (var (user, newest) in workload.Newest)
+        {
+            var age = await landed.OnlineAsync(Workload.Age, user);
+            if (age?.IntValue != newest) wrong.Add($"user {user}: {age?.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"} instead of {newest}");
+        }
+        return wrong.Count == 0 ? "all newest" : $"{wrong.Count} of {workload.Newest.Count} users not newest, e.g. {wrong[0]}";
+    }
+
     internal static async Task<bool> OnlineIsNewestAsync(Landed landed, Workload workload)
     {
         foreach (var (user, newest) in workload.Newest)

@@ -68,7 +68,20 @@ public sealed class StackBus : IAsyncDisposable
     public async Task PublishAsync(string topic, IReadOnlyList<OutboundMessage> messages)
     {
         if (!_publishers.TryGetValue(topic, out var publisher)) _publishers[topic] = publisher = _bus.OpenPublisher(topic);
-        await publisher.PublishAsync(messages, CancellationToken.None);
+        // As a query server would: a publish that timed out is sent again (on a starved machine the emulator can
+        // stall); a repeat is harmless, since every store write is idempotent and the assertions count distinct rows.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await publisher.PublishAsync(messages, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (attempt < 5 && e is PubSubUnavailableException or KafkaException or BusUnavailableException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
     }
 
     /// <summary>Everything on the DLQ until it has been quiet for <paramref name="quiet"/>; acknowledged, so a second read sees only new ones.</summary>

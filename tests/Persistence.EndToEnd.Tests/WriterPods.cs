@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Persistence.Contracts;
 
 namespace Persistence.EndToEnd.Tests;
@@ -9,7 +8,6 @@ namespace Persistence.EndToEnd.Tests;
 /// </summary>
 public sealed class WriterPods(RenderedStack stack, LoopbackServers servers) : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly string _root = Directory.CreateTempSubdirectory($"pods-{stack.Stack}-").FullName;
     private readonly Dictionary<string, (RenderedWriter Writer, Dictionary<string, string> Env, WriterProcess Process)> _running = new(StringComparer.Ordinal);
     private readonly List<string> _exited = [];
@@ -62,10 +60,15 @@ public sealed class WriterPods(RenderedStack stack, LoopbackServers servers) : I
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
-            if (process.HasExited) Assert.Fail($"{process.Name} exited with {process.ExitCode} at start:\n{process.Tail()}");
+            if (process.HasExited) Assert.Fail($"{process.Name} exited with {process.ExitCode} at start:\n{process.Tail(300)}");
             try
             {
-                using var response = await Http.GetAsync($"http://127.0.0.1:{port}/healthz");
+                // One connection per probe, closed by the prober once answered. A connection the writer's side closes
+                // (Connection: close, or one still open when it is killed) leaves the port in TIME_WAIT, and then the
+                // restarted writer's HttpListener-based health server fails to start (ArgumentNullException, exit 0):
+                // a HealthServer bug reported to the lead, kept out of this test's way.
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
                 if (response.IsSuccessStatusCode) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }

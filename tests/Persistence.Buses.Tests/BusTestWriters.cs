@@ -12,9 +12,8 @@ internal static class BusTestWriters
 {
     public static readonly WriterOptions Fast = new() { MaxBatchMessages = 20, BatchLingerMilliseconds = 5, RetryInitialMilliseconds = 5, RetryMaxMilliseconds = 50 };
 
-    /// <param name="subscription">Pub/Sub subscription, or the Kafka consumer group (which also names the writer).</param>
-    public static IRunnableWriter Writer(IMessageBus bus, string topic, string subscription, string name, ScriptedSink sink, string dlq, long budget = 1 << 20, WriterOptions? options = null) =>
-        new LoopParts(new WriterIdentity(name, "ONLINE_WRITER"), bus.OpenSource(topic, subscription), new DeadLetterPublisher(bus.OpenPublisher(dlq)),
+    public static IRunnableWriter Writer(IMessageBus bus, SourceAddress reads, string name, ScriptedSink sink, string dlq, long budget = 1 << 20, WriterOptions? options = null) =>
+        new LoopParts(new WriterIdentity(name, "ONLINE_WRITER"), bus.OpenSource(reads), new DeadLetterPublisher(bus.OpenPublisher(dlq)),
             options ?? Fast, new ByteBudget(budget), NullLogger.Instance).Loop(new TextDecoder(), sink);
 
     /// <summary>Publishes UTF-8 payloads, each keyed by itself (Kafka partitions by key; Pub/Sub ignores it).</summary>

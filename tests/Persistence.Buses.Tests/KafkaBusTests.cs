@@ -14,7 +14,7 @@ namespace Persistence.Buses.Tests;
 public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<KafkaMockCluster>
 {
     private static IRunnableWriter Writer(IMessageBus bus, string topic, string group, ScriptedSink sink, string dlq, long budget = 1 << 20, WriterOptions? options = null) =>
-        BusTestWriters.Writer(bus, topic, group, group, sink, dlq, budget, options);
+        BusTestWriters.Writer(bus, SourceAddress.Kafka(topic, group), group, sink, dlq, budget, options);
 
     [Fact]
     public async Task A_writer_killed_mid_batch_and_restarted_loses_nothing()
@@ -62,7 +62,7 @@ public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<Kafk
         await stop.CancelAsync();
         await run;
 
-        await using var reader = bus.OpenSource(dlq, "dlq-reader");
+        await using var reader = bus.OpenSource(SourceAddress.Kafka(dlq, "dlq-reader"));
         var letters = new List<InboundMessage>();
         while (letters.Count < 2)
         {
@@ -138,7 +138,7 @@ public sealed class KafkaBusTests(KafkaMockCluster cluster) : IClassFixture<Kafk
     {
         var options = new KafkaBusOptions { BootstrapServers = "127.0.0.1:1", UnreachableTimeoutSeconds = 3 };
         using var bus = new KafkaBus(options, NullLoggerFactory.Instance);
-        await using var source = bus.OpenSource("nowhere", "group-x");
+        await using var source = bus.OpenSource(SourceAddress.Kafka("nowhere", "group-x"));
         var started = DateTime.UtcNow;
         var error = await Assert.ThrowsAsync<BusUnavailableException>(async () => await source.ReceiveAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token));
         Assert.Contains("127.0.0.1:1 not reachable", error.Message);

@@ -21,7 +21,7 @@ public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubS
     }
 
     private static IRunnableWriter Writer(IMessageBus bus, string subscription, string dlq, ScriptedSink sink, long budget = 1 << 20) =>
-        BusTestWriters.Writer(bus, "", subscription, "pubsub-writer", sink, dlq, budget);
+        BusTestWriters.Writer(bus, SourceAddress.PubSub(subscription), "pubsub-writer", sink, dlq, budget);
 
     [Fact]
     public async Task Poison_messages_reach_the_dlq_with_context_attributes_and_the_rest_are_written()
@@ -40,7 +40,7 @@ public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubS
         await run;
         await writer.Source.DisposeAsync();
 
-        await using var reader = bus.OpenSource("", $"{dlq}-sub");
+        await using var reader = bus.OpenSource(SourceAddress.PubSub($"{dlq}-sub"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var letter = (await reader.ReceiveAsync(timeout.Token)).Message;
         Assert.Equal("bad:1", Encoding.UTF8.GetString(letter.Payload.Span));
@@ -123,9 +123,9 @@ public sealed class PubSubBusTests(PubSubEmulator emulator) : IClassFixture<PubS
     {
         emulator.SkipIfMissing();
         using var bus = emulator.Bus();
-        await using var missing = bus.OpenSource("", "no-such-subscription");
+        await using var missing = bus.OpenSource(SourceAddress.ForWriter("no-such-subscription", "ignored-group"));
         var error = await Assert.ThrowsAsync<PubSubUnavailableException>(async () => await missing.ReceiveAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token));
-        Assert.Contains("no-such-subscription", error.Message);
+        Assert.Contains("projects/test-project/subscriptions/no-such-subscription", error.Message);
         Assert.Contains("Writer:Subscription", error.Message);
 
         using var nowhere = new PubSubBus(new PubSubBusOptions { ProjectId = "test-project", EmulatorHost = "127.0.0.1:1" });

@@ -16,8 +16,12 @@ public sealed class KafkaBus(KafkaBusOptions options, ILoggerFactory logs) : IMe
             MessageTimeoutMs = 60_000,
         }).SetLogHandler((_, m) => logs.CreateLogger("kafka.producer").LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message)).Build());
 
-    public IMessageSource OpenSource(string topic, string subscription) =>
-        new KafkaSource(topic, subscription, options, logs.CreateLogger($"kafka.{subscription}"));
+    /// <summary>Kafka reads the address's topic in its consumer group; a subscription means nothing here.</summary>
+    public IMessageSource OpenSource(SourceAddress address)
+    {
+        var (topic, group) = (address.RequireTopic("Kafka"), address.RequireConsumerGroup("Kafka"));
+        return new KafkaSource(topic, group, options, logs.CreateLogger($"kafka.{group}"));
+    }
 
     private bool _disposed;
 

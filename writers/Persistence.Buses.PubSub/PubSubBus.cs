@@ -34,8 +34,9 @@ public sealed class PubSubBus : IMessageBus, IDisposable
     public Subscriber.SubscriberClient Subscriber { get; }
     public string Address => Options.Emulator ?? Options.Endpoint;
 
-    /// <param name="topic">Unused: a Pub/Sub subscription already names its topic.</param>
-    public IMessageSource OpenSource(string topic, string subscription) => new PubSubSource(this, Options.SubscriptionPath(subscription));
+    /// <summary>Pub/Sub reads the address's subscription, which already names its topic; topic and group mean nothing here.</summary>
+    public IMessageSource OpenSource(SourceAddress address) =>
+        new PubSubSource(this, Options.SubscriptionPath(address.RequireSubscription("Pub/Sub")), address.Setting);
 
     public IMessagePublisher OpenPublisher(string topic) => new PubSubPublisher(this, Options.TopicPath(topic));
 
@@ -48,6 +49,16 @@ public sealed class PubSubBus : IMessageBus, IDisposable
         if (deadLetterTopic is not null)
             request.DeadLetterPolicy = new DeadLetterPolicy { DeadLetterTopic = Options.TopicPath(deadLetterTopic), MaxDeliveryAttempts = 10 };
         await IgnoreExisting(Subscriber.CreateSubscriptionAsync(request, cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a subscription exactly as given (names may be ids or full paths), when missing.</summary>
+    public Task EnsureSubscriptionAsync(Subscription subscription, CancellationToken cancellationToken = default)
+    {
+        var request = subscription.Clone();
+        request.Name = Options.SubscriptionPath(request.Name);
+        request.Topic = Options.TopicPath(request.Topic);
+        if (request.DeadLetterPolicy is { } policy) policy.DeadLetterTopic = Options.TopicPath(policy.DeadLetterTopic);
+        return IgnoreExisting(Subscriber.CreateSubscriptionAsync(request, cancellationToken: cancellationToken).ResponseAsync);
     }
 
     private static async Task IgnoreExisting(Task call)

@@ -43,9 +43,8 @@ public interface IMessagePublisher : IAsyncDisposable
 /// <summary>A bus backend: in-process, Kafka or Pub/Sub.</summary>
 public interface IMessageBus
 {
-    /// <param name="topic">The topic the subscription reads (Kafka subscribes to the topic itself).</param>
-    /// <param name="subscription">Pub/Sub subscription id, or the Kafka consumer group.</param>
-    IMessageSource OpenSource(string topic, string subscription);
+    /// <summary>Opens a source on what <paramref name="address"/> names; the bus takes the parts it addresses.</summary>
+    IMessageSource OpenSource(SourceAddress address);
 
     IMessagePublisher OpenPublisher(string topic);
 }

@@ -68,8 +68,7 @@ public static class ServiceCollectionExtensions
             var budget = MemoryBudget.Resolve(options);
             var parts = new LoopParts(
                 new WriterIdentity(options.Name, info.Type.ToString()),
-                // Kafka: the subscription setting is the topic and the writer's name its consumer group.
-                bus.OpenSource(options.Subscription, configuration[SettingNames.Bus.KafkaConsumerGroup] ?? options.Name),
+                bus.OpenSource(SourceAddress.ForWriter(options.Subscription, configuration[SettingNames.Bus.KafkaConsumerGroup] ?? options.Name)),
                 new DeadLetterPublisher(bus.OpenPublisher(busSettings.DeadLetterTopic)),
                 options,
                 new ByteBudget(budget.Bytes),

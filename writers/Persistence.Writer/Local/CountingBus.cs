@@ -13,7 +13,10 @@ public sealed class CountingBus(IMessageBus inner) : IMessageBus
     public long Published(string topic) => _published.GetValueOrDefault(topic);
 
     /// <summary>The writer hosts open their source with their subscription as `run` does; the in-process bus needs its topic too.</summary>
-    public IMessageSource OpenSource(string topic, string subscription) => inner.OpenSource(LocalTopics.TopicOfSubscription(topic), subscription);
+    public IMessageSource OpenSource(SourceAddress address) =>
+        inner.OpenSource(address.Subscription is { } subscription && address.Topic == subscription
+            ? address with { Topic = LocalTopics.TopicOfSubscription(subscription) }
+            : address);
 
     public IMessagePublisher OpenPublisher(string topic) => new Counting(this, topic, inner.OpenPublisher(topic));
 

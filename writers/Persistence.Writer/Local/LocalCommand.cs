@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Persistence.Runtime.Bus;
 using Persistence.Writer.Cli;
 
 namespace Persistence.Writer.Local;
@@ -64,7 +65,7 @@ public static class LocalCommand
         if (!parsed.Quiet) progress.Finish(clock.Elapsed, clock.Elapsed - last);
         var elapsed = clock.Elapsed;
 
-        await using var dlq = bus.OpenSource(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector);
+        await using var dlq = bus.OpenSource(SourceAddress.TopicSubscription(LocalTopics.DeadLetter, LocalBus.DeadLetterInspector));
         var deadLetters = await Summary.DrainDeadLettersAsync(dlq, CancellationToken.None).ConfigureAwait(false);
         Summary summary;
         await using (var landed = stores.OpenLandedCounts())

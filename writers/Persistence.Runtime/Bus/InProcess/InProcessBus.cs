@@ -17,8 +17,11 @@ public sealed class InProcessBus : IMessageBus
     public InProcessSubscription EnsureSubscription(string topic, string subscription) =>
         Topic(topic).Subscription(subscription);
 
-    public IMessageSource OpenSource(string topic, string subscription) =>
-        new InProcessSource(EnsureSubscription(topic, subscription));
+    public IMessageSource OpenSource(SourceAddress address) =>
+        new InProcessSource(EnsureSubscription(address.RequireTopic("the in-process bus"), address.RequireSubscription("the in-process bus")));
+
+    /// <summary>Shorthand for tests and `local`: a subscription on a topic.</summary>
+    public IMessageSource OpenSource(string topic, string subscription) => OpenSource(SourceAddress.TopicSubscription(topic, subscription));
 
     public IMessagePublisher OpenPublisher(string topic) => new InProcessPublisher(Topic(topic));
 

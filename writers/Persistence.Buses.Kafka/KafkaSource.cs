@@ -10,7 +10,7 @@ namespace Persistence.Buses.Kafka;
 /// <summary>
 /// One consumer in a writer's consumer group. A poll thread keeps the group membership alive and hands
 /// messages over through a small buffer; when the writer stops taking (its byte budget is full) the buffer
-/// fills and the partitions are paused rather than buffered. Offsets are committed only up to the first
+/// fills, the poll thread stops fetching, and if the stall lasts the partitions are paused rather than buffered. Offsets are committed only up to the first
 /// unsettled message of each partition; on revoke, what is done is committed and the rest is dropped.
 /// </summary>
 public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
@@ -28,6 +28,7 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
     private string? _lastError;
     private DateTime _lastContact = DateTime.UtcNow;
     private bool _paused;
+    private int _pausedCount;
 
     public KafkaSource(string topic, string group, KafkaBusOptions options, ILogger logger)
     {
@@ -75,17 +76,19 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         while (true)
         {
             if (_fatal is { } fatal) throw new BusUnavailableException(fatal);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Fast path: a message is waiting, so no timer and no linked token source per receive.
+            if (_handoff.Reader.TryRead(out var ready))
+            {
+                if (IsCurrent(ready)) return ready;
+                continue;
+            }
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
             either.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                var delivery = await _handoff.Reader.ReadAsync(either.Token).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    // A message of a partition revoked or rewound since it was fetched is stale.
-                    if (_partitions.TryGetValue(delivery.Partition, out var tracker) && tracker.Generation == delivery.Generation)
-                        return delivery;
-                }
+                // Wait only; the next turn takes the message through the fast path.
+                await _handoff.Reader.WaitToReadAsync(either.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_closing.IsCancellationRequested)
             {
@@ -94,19 +97,51 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         }
     }
 
+    /// <summary>A message of a partition revoked or rewound since it was fetched is stale.</summary>
+    private bool IsCurrent(Delivery delivery)
+    {
+        lock (_gate)
+            return _partitions.TryGetValue(delivery.Partition, out var tracker) && tracker.Generation == delivery.Generation;
+    }
+
+    /// <summary>How long the hand-off may stay full before the assignment is paused.</summary>
+    private static readonly TimeSpan PauseAfter = TimeSpan.FromSeconds(2);
+
     private void Poll()
     {
         var nextCommit = DateTime.UtcNow;
-        // Fetched but not yet taken by the writer; while it is non-empty the partitions stay paused.
+        // Fetched but not yet taken by the writer. Nothing more is consumed while it is non-empty (unless the
+        // assignment is paused), so it holds one message plus whatever a paused fetch still returns.
         var overflow = new Queue<Delivery>();
+        DateTime? fullSince = null;
         while (!_closing.IsCancellationRequested)
         {
             try
             {
                 while (overflow.Count > 0 && _handoff.Writer.TryWrite(overflow.Peek())) overflow.Dequeue();
-                SetPaused(overflow.Count > 0);
-                // Called even while paused: it keeps the group membership alive (max.poll.interval.ms).
-                var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (overflow.Count == 0)
+                {
+                    fullSince = null;
+                    SetPaused(false);
+                }
+                else
+                {
+                    // The writer is not taking (its budget is full). A short stall is ordinary flow control: wait for
+                    // room without fetching more. Pausing drops librdkafka's prefetched data and resuming fetches it
+                    // again (the cost that made the buffer's every fill a stall), so the assignment is paused only
+                    // when the stall lasts; then Consume keeps the group membership (max.poll.interval.ms) and
+                    // serves rebalances.
+                    fullSince ??= DateTime.UtcNow;
+                    if (!_paused && DateTime.UtcNow - fullSince < PauseAfter)
+                    {
+                        WaitForRoom(TimeSpan.FromMilliseconds(50));
+                        MaybeCommit(ref nextCommit);
+                        continue;
+                    }
+                    SetPaused(true);
+                    WaitForRoom(TimeSpan.FromMilliseconds(50));
+                }
+                var result = _consumer.Consume(overflow.Count > 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100));
                 if (result is { IsPartitionEOF: false, Message: not null })
                 {
                     Contact();
@@ -115,16 +150,12 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
                         if (_partitions.TryGetValue(result.TopicPartition, out var tracker))
                         {
                             tracker.Received(result.Offset.Value);
-                            overflow.Enqueue(new Delivery(this, result, tracker.Generation));
+                            var delivery = new Delivery(this, result, tracker.Generation);
+                            if (overflow.Count > 0 || !_handoff.Writer.TryWrite(delivery)) overflow.Enqueue(delivery);
                         }
                     }
                 }
-                if (DateTime.UtcNow >= nextCommit)
-                {
-                    CommitSettled(_consumer);
-                    UpdateLag();
-                    nextCommit = DateTime.UtcNow.AddSeconds(1);
-                }
+                MaybeCommit(ref nextCommit);
             }
             catch (ConsumeException e)
             {
@@ -137,12 +168,28 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         }
     }
 
+    private void WaitForRoom(TimeSpan atMost)
+    {
+        try { _handoff.Writer.WaitToWriteAsync(_closing.Token).AsTask().Wait(atMost); }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
+    }
+
+    private void MaybeCommit(ref DateTime nextCommit)
+    {
+        if (DateTime.UtcNow < nextCommit) return;
+        CommitSettled(_consumer);
+        UpdateLag();
+        nextCommit = DateTime.UtcNow.AddSeconds(1);
+    }
+
     private void SetPaused(bool pause)
     {
-        if (pause == _paused) return;
+        // While paused, partitions assigned since (a rebalance) are paused too, so the overflow stays small.
+        if (pause == _paused && (!pause || _consumer.Assignment.Count == _pausedCount)) return;
         var assignment = _consumer.Assignment;
         if (pause) _consumer.Pause(assignment); else _consumer.Resume(assignment);
         _paused = pause;
+        _pausedCount = pause ? assignment.Count : 0;
     }
 
     private void Settle(Delivery delivery, bool redeliver)

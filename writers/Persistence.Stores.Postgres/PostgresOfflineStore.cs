@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using Persistence.Contracts.V1;
 using Persistence.Stores;
@@ -5,25 +6,84 @@ using Persistence.Stores;
 namespace Persistence.Stores.Postgres;
 
 /// <summary>
-/// Offline store tables in PostgreSQL. Rows arrive by binary COPY into a temporary staging table and move
-/// to the target with ON CONFLICT DO NOTHING on the idempotency column, in one transaction: a redelivered
-/// batch adds nothing, a failed one adds nothing.
+/// Offline store tables in PostgreSQL. Batches of rows (streaming inserts, metrics) go as one
+/// <see cref="UnnestInsert"/> statement per table, all tables of a batch in one transaction and one round
+/// trip; files (bulk insert) go chunk by chunk by binary COPY into a temporary staging table. Either way rows
+/// move with ON CONFLICT DO NOTHING on the idempotency column, in one transaction: a redelivered batch adds
+/// nothing, a failed one adds nothing. A table's columns are checked once per schema and remembered; a
+/// statement that fails because the table changed since then forgets it and checks again.
 /// </summary>
 public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOfflineStore
 {
+    // Table -> the schema last verified against it, with its insert statement. Bounded by the number of tables.
+    private readonly ConcurrentDictionary<string, (string Signature, UnnestInsert Insert)> _verified = new(StringComparer.Ordinal);
+
     public async Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken)
     {
+        if (IsVerified(table, schema)) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
-        InsertAsync(rows.Table, rows.Schema, RowChunks.Single(rows.Rows), cancellationToken);
+    public async Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
+        (await InsertManyAsync([rows], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Inserts every table's rows in ONE transaction and one round trip; returns rows inserted per group.</summary>
+    public async Task<IReadOnlyList<long>> InsertManyAsync(IReadOnlyList<TableRows> groups, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var inserts = new UnnestInsert[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+            inserts[g] = Verified(groups[g].Table, groups[g].Schema) ?? await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await InsertVerifiedAsync(connection, groups, inserts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal))
+        {
+            // Class 42 (undefined table or column, datatype mismatch): a table changed since it was checked.
+            // Check again (a conflict now throws SchemaConflictException naming it; a dropped table is recreated), once.
+            for (var g = 0; g < groups.Count; g++)
+            {
+                _verified.TryRemove(groups[g].Table, out _);
+                inserts[g] = await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+            }
+            return await InsertVerifiedAsync(connection, groups, inserts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<IReadOnlyList<long>> InsertVerifiedAsync(NpgsqlConnection connection, IReadOnlyList<TableRows> groups, UnnestInsert[] inserts, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var counted = new List<(int Group, NpgsqlBatchCommand Command)>(groups.Count);
+        for (var g = 0; g < groups.Count; g++)
+        {
+            if (groups[g].Rows.Count == 0) continue;
+            var command = inserts[g].Command(groups[g].Rows);
+            batch.BatchCommands.Add(command);
+            counted.Add((g, command));
+        }
+        var inserted = new long[groups.Count];
+        if (counted.Count == 0) return inserted;
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (g, command) in counted) inserted[g] = command.RecordsAffected;
+        return inserted;
+    }
+
+    private bool IsVerified(string table, TableSchema schema) => Verified(table, schema) is not null;
+
+    private UnnestInsert? Verified(string table, TableSchema schema) =>
+        _verified.TryGetValue(table, out var held) && held.Signature == Signature(schema) ? held.Insert : null;
+
+    private static string Signature(TableSchema schema) =>
+        schema.IdempotencyColumn + "|" + string.Join(",", schema.Columns.Select(c => $"{c.Name}:{PostgresColumns.Declaration(c)}"));
 
     public async Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
+        if (!IsVerified(table, schema)) await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var target = PostgresColumns.Quote(table);
         var columns = string.Join(", ", schema.Columns.Select(c => PostgresColumns.Quote(c.Name)));
@@ -59,7 +119,15 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task EnsureAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
+    private async Task<UnnestInsert> EnsureAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
+    {
+        await CheckOrCreateAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
+        var insert = new UnnestInsert(table, schema);
+        _verified[table] = (Signature(schema), insert);
+        return insert;
+    }
+
+    private static async Task CheckOrCreateAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
     {
         if (TableName.Problem(table) is { } problem)
             throw new SchemaConflictException(problem);

@@ -19,6 +19,14 @@ public static class ParquetCodec
         return buffer.ToArray();
     }
 
+    /// <summary>Encodes into a buffer returned without a copy (the memory stream's own array, trimmed by length).</summary>
+    public static async Task<ReadOnlyMemory<byte>> EncodeToMemoryAsync(TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var buffer = new MemoryStream();
+        await EncodeAsync(buffer, schema, [rows], cancellationToken).ConfigureAwait(false);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
     /// <summary>Writes one parquet file to <paramref name="destination"/> with one row group per element of <paramref name="rowGroups"/>.</summary>
     public static async Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default)
     {
@@ -36,7 +44,10 @@ public static class ParquetCodec
     /// <remarks>For small payloads (streaming inserts); files go through <see cref="ParquetRowGroups"/> a row group at a time.</remarks>
     public static async Task<List<object?[]>> DecodeAsync(ReadOnlyMemory<byte> parquet, string table, TableSchema expected, CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        // Read in place: the payload is already in memory (a ByteString's array), a copy would double it.
+        using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(parquet, out var segment) && segment.Array is not null
+            ? new MemoryStream(segment.Array, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(parquet.ToArray(), writable: false);
         await using var groups = await ParquetRowGroups.OpenAsync(stream, table, expected, cancellationToken).ConfigureAwait(false);
         var rows = new List<object?[]>();
         await foreach (var chunk in groups.ReadAsync(cancellationToken).ConfigureAwait(false))

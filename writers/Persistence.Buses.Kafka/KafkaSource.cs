@@ -24,6 +24,8 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
     private readonly KafkaBusOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TopicPartition, long> _lag = new();
+    // The group's committed offset when a partition was assigned, asked once (lag before anything is settled).
+    private readonly ConcurrentDictionary<TopicPartition, long> _startOffsets = new();
     private volatile string? _fatal;
     private string? _lastError;
     private DateTime _lastContact = DateTime.UtcNow;
@@ -39,7 +41,11 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         var config = new ConsumerConfig(options.ClientConfig())
         {
             GroupId = group,
-            EnableAutoCommit = false,
+            // Offsets are stored only once settled (below the first unsettled message) and librdkafka commits the
+            // stored ones in the background every second: the poll thread never waits for a commit round trip.
+            // Revoke and close still commit synchronously.
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // Bound librdkafka's own prefetch too, so memory stays within the writer's budget.
@@ -177,7 +183,7 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
     private void MaybeCommit(ref DateTime nextCommit)
     {
         if (DateTime.UtcNow < nextCommit) return;
-        CommitSettled(_consumer);
+        StoreSettled();
         UpdateLag();
         nextCommit = DateTime.UtcNow.AddSeconds(1);
     }
@@ -214,7 +220,8 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         lock (_gate)
         {
             offsets = (only ?? _partitions.Keys).Where(_partitions.ContainsKey)
-                .Select(tp => (tp, next: _partitions[tp].Committable()))
+                // Everything settled, whether or not the background commit already took it: this commit must not miss any.
+                .Select(tp => (tp, next: _partitions[tp].Position()))
                 .Where(x => x.next is not null)
                 .Select(x => new TopicPartitionOffset(x.tp, x.next!.Value)).ToList();
         }
@@ -241,22 +248,49 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
             {
                 _partitions.TryRemove(tp, out _);
                 _lag.TryRemove(tp, out _);
+                _startOffsets.TryRemove(tp, out _);
             }
+    }
+
+    /// <summary>Hands the committable offsets to librdkafka's background commit; no round trip here.</summary>
+    private void StoreSettled()
+    {
+        lock (_gate)
+            foreach (var (tp, tracker) in _partitions)
+                if (tracker.Committable() is { } next)
+                {
+                    try
+                    {
+                        _consumer.StoreOffset(new TopicPartitionOffset(tp, next));
+                        tracker.MarkCommitted(next);
+                    }
+                    catch (KafkaException e)
+                    {
+                        _logger.LogDebug("{Group}: offset not stored for {Partition}: {Error}", Name, tp, e.Error.Reason);
+                    }
+                }
     }
 
     private void UpdateLag()
     {
-        // Asks the brokers: cached watermarks are unset for partitions paused before their first fetch.
+        // Lag = high watermark - committed position. Both come without a broker round trip where possible: the
+        // high watermark from the last fetch (asked for only when a partition paused before its first fetch has
+        // none), the position from what this consumer settled, else (once per assignment) the group's commit.
         var partitions = _partitions.Keys.ToList();
         if (partitions.Count == 0) return;
         try
         {
-            var committed = _consumer.Committed(partitions, TimeSpan.FromSeconds(1)).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            var unknown = partitions.Where(tp => !_startOffsets.ContainsKey(tp)).ToList();
+            if (unknown.Count > 0)
+                foreach (var c in _consumer.Committed(unknown, TimeSpan.FromSeconds(1)))
+                    _startOffsets[c.TopicPartition] = Math.Max(c.Offset.Value, 0);
             foreach (var tp in partitions)
             {
-                var high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High;
+                var high = _consumer.GetWatermarkOffsets(tp).High;
+                if (high == Offset.Unset) high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High;
                 if (high == Offset.Unset) continue;
-                _lag[tp] = Math.Max(0, high.Value - Math.Max(committed.GetValueOrDefault(tp, 0), 0));
+                var committed = Math.Max(_partitions.TryGetValue(tp, out var tracker) ? tracker.Committed : 0, _startOffsets.GetValueOrDefault(tp));
+                _lag[tp] = Math.Max(0, high.Value - committed);
             }
         }
         catch (KafkaException e)

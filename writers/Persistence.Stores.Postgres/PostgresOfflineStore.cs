@@ -29,44 +29,69 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
         (await InsertManyAsync([rows], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>Inserts every table's rows in ONE transaction and one round trip; returns rows inserted per group.</summary>
+    /// <summary>
+    /// Inserts every table's rows in ONE transaction; returns rows inserted per group. A table's rows go by binary
+    /// COPY straight into it when there are at least <see cref="CopyAtRows"/> (COPY inserts in bulk, an INSERT row
+    /// by row); should any of them already be there (a redelivery) the unique key refuses the COPY, the transaction
+    /// rolls back whole, and the batch is inserted again as <see cref="UnnestInsert"/> statements with ON CONFLICT
+    /// DO NOTHING, which skip them. Smaller groups take that path at once, all in one round trip.
+    /// </summary>
     public async Task<IReadOnlyList<long>> InsertManyAsync(IReadOnlyList<TableRows> groups, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var inserts = new UnnestInsert[groups.Count];
         for (var g = 0; g < groups.Count; g++)
             inserts[g] = Verified(groups[g].Table, groups[g].Schema) ?? await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
-        try
+        var copy = true;
+        var rechecked = false;
+        while (true)
         {
-            return await InsertVerifiedAsync(connection, groups, inserts, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal))
-        {
-            // Class 42 (undefined table or column, datatype mismatch): a table changed since it was checked.
-            // Check again (a conflict now throws SchemaConflictException naming it; a dropped table is recreated), once.
-            for (var g = 0; g < groups.Count; g++)
+            try
             {
-                _verified.TryRemove(groups[g].Table, out _);
-                inserts[g] = await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+                return await InsertVerifiedAsync(connection, groups, inserts, copy, cancellationToken).ConfigureAwait(false);
             }
-            return await InsertVerifiedAsync(connection, groups, inserts, cancellationToken).ConfigureAwait(false);
+            catch (PostgresException e) when (copy && e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                copy = false; // some rows are there already: skip them
+            }
+            catch (PostgresException e) when (!rechecked && e.SqlState.StartsWith("42", StringComparison.Ordinal))
+            {
+                // Class 42 (undefined table or column, datatype mismatch): a table changed since it was checked.
+                // Check again (a conflict now throws SchemaConflictException naming it; a dropped table is recreated), once.
+                rechecked = true;
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    _verified.TryRemove(groups[g].Table, out _);
+                    inserts[g] = await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 
-    private static async Task<IReadOnlyList<long>> InsertVerifiedAsync(NpgsqlConnection connection, IReadOnlyList<TableRows> groups, UnnestInsert[] inserts, CancellationToken cancellationToken)
+    /// <summary>Rows of one table from which COPY beats one INSERT statement, even counting a rare retry.</summary>
+    public const int CopyAtRows = 200;
+
+    private static async Task<IReadOnlyList<long>> InsertVerifiedAsync(NpgsqlConnection connection, IReadOnlyList<TableRows> groups, UnnestInsert[] inserts, bool copy, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = new long[groups.Count];
         await using var batch = new NpgsqlBatch(connection, transaction);
         var counted = new List<(int Group, NpgsqlBatchCommand Command)>(groups.Count);
         for (var g = 0; g < groups.Count; g++)
         {
-            if (groups[g].Rows.Count == 0) continue;
-            var command = inserts[g].Command(groups[g].Rows);
+            var rows = groups[g].Rows;
+            if (rows.Count == 0) continue;
+            if (copy && rows.Count >= CopyAtRows)
+            {
+                inserted[g] = await TypedCopy.IntoAsync(connection, groups[g].Table, groups[g].Schema, rows, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var command = inserts[g].Command(rows);
             batch.BatchCommands.Add(command);
             counted.Add((g, command));
         }
-        var inserted = new long[groups.Count];
-        if (counted.Count == 0) return inserted;
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (counted.Count > 0)
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (g, command) in counted) inserted[g] = command.RecordsAffected;
         return inserted;

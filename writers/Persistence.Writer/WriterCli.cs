@@ -1,3 +1,4 @@
+using Persistence.Writer.Bench;
 using Persistence.Writer.Cli;
 using Persistence.Writer.Hosting;
 using Persistence.Writer.Local;
@@ -21,7 +22,7 @@ public static class WriterCli
                        --postgres "Host=..;Port=..;Username=..;Database=.."   offline tables and metrics in PostgreSQL
                        --run-id ID   the run's namespace there: keys local:ID:*, schema local_ID (fresh by default;
                                      a reused ID is emptied first); everything else stays in DuckDB under --out
-        """;
+        """ + "\n" + BenchCommand.Usage;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,6 +35,7 @@ public static class WriterCli
                 "local" => await LocalCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "topics" => await TopicsCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
+                "bench" => await BenchCommand.RunAsync(args[1..], cancel.Token).ConfigureAwait(false),
                 "help" or "--help" or "-h" => Help(0),
                 null => Help(2),
                 var other => throw new UsageException($"unknown command '{other}'"),

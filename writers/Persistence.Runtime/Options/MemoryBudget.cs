@@ -1,24 +1,62 @@
+using System.Globalization;
+using Persistence.Contracts;
+
 namespace Persistence.Runtime.Options;
 
-/// <summary>Derives the in-flight byte budget from explicit settings or the container's memory limit.</summary>
+/// <summary>
+/// Derives the in-flight byte budget from explicit settings or the container's memory limit. Payload bytes are
+/// not what a writer holds: decoding multiplies them (protobuf objects, rows, parquet buffers), by a factor that
+/// depends on the writer type. So the budget is the managed heap the GC may use (<see cref="WriterGcSettings"/>),
+/// less a baseline, divided by that type's amplification as `persistence-writer bench` measures it
+/// (docs/benchmarks.md); a fixed share of the limit ignored it and let a 64 MiB budget become 192-256 MiB of heap.
+/// </summary>
 public static class MemoryBudget
 {
     public const long DefaultBytes = 256L << 20;
     private const long Unlimited = 1L << 60;
 
+    /// <summary>Managed heap a writer uses with nothing in flight (runtime, clients, caches), measured by bench.</summary>
+    public const long BaselineHeapBytes = 24L << 20;
+
+    /// <summary>Share of the limit without a writer type (and before this derivation existed).</summary>
+    public const double LegacyFraction = 0.25;
+
     public sealed record Resolution(long Bytes, string Reason);
+
+    /// <summary>
+    /// Peak managed heap growth per in-flight payload byte, by writer type, rounded up from `bench --only memory`
+    /// (vector-heavy messages; see docs/benchmarks.md). Types not measured get the largest factor.
+    /// </summary>
+    public static double Amplification(WriterType type) => type switch
+    {
+        WriterType.ONLINE_WRITER => 3.0,
+        WriterType.ONLINE_VECTOR_STORE_WRITER => 3.0,
+        WriterType.OFFLINE_WRITER => 4.0,
+        // Holds each message's parquet, its decoded rows and the column arrays sent to PostgreSQL.
+        WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER => 4.0,
+        // A notification is tiny; the file itself is spooled to disk and read a row group at a time.
+        WriterType.OFFLINE_STORE_BULK_INSERT_WRITER => 2.0,
+        _ => 4.0,
+    };
 
     public static Resolution Resolve(WriterOptions options, Func<long?>? readCgroupLimit = null)
     {
         if (options.MemoryBudgetBytes > 0)
             return new(options.MemoryBudgetBytes, "Writer:MemoryBudgetBytes");
         var limit = options.MemoryLimitBytes > 0 ? options.MemoryLimitBytes : (readCgroupLimit ?? ReadCgroupLimit)();
-        if (limit is > 0 and < Unlimited)
+        if (limit is not (> 0 and < Unlimited))
+            return new(DefaultBytes, "default (no memory limit found)");
+        if (options.MemoryBudgetFraction is not null || options.Type is null)
         {
-            var bytes = Math.Max(1L << 20, (long)(limit.Value * options.MemoryBudgetFraction));
-            return new(bytes, $"{options.MemoryBudgetFraction:P0} of the {limit.Value >> 20} MiB memory limit");
+            var fraction = options.MemoryBudgetFraction ?? LegacyFraction;
+            return new(Math.Max(1L << 20, (long)(limit.Value * fraction)), string.Create(CultureInfo.InvariantCulture, $"{fraction:P0} of the {limit.Value >> 20} MiB memory limit"));
         }
-        return new(DefaultBytes, "default (no memory limit found)");
+        var type = options.Type.Value;
+        var heap = limit.Value * WriterGcSettings.HeapHardLimitPercent / 100;
+        var amplification = Amplification(type);
+        var bytes = Math.Max(1L << 20, (long)((heap - BaselineHeapBytes) / amplification));
+        return new(bytes, string.Create(CultureInfo.InvariantCulture,
+            $"the {WriterGcSettings.HeapHardLimitPercent} % heap of the {limit.Value >> 20} MiB memory limit, less {BaselineHeapBytes >> 20} MiB baseline, over {type}'s {amplification:0.0}x decode amplification"));
     }
 
     /// <summary>cgroup v2 memory.max, else cgroup v1 memory.limit_in_bytes; null when unlimited or absent.</summary>

@@ -115,8 +115,11 @@ public static class ParquetCodec
             case ValueType.Float: return await ReadStructAsync<double>(group, field, count, ct).ConfigureAwait(false);
             case ValueType.Bool: return await ReadStructAsync<bool>(group, field, count, ct).ConfigureAwait(false);
             case ValueType.Timestamp:
-                var times = await ReadStructAsync<DateTime>(group, field, count, ct).ConfigureAwait(false);
-                return times.Select(t => t is DateTime d ? (object)DateTime.SpecifyKind(d, DateTimeKind.Utc) : null).ToArray();
+                var times = new DateTime?[count];
+                await group.ReadAsync(field, times.AsMemory(), null, ct).ConfigureAwait(false);
+                var utc = new object?[count];
+                for (var i = 0; i < count; i++) if (times[i] is { } d) utc[i] = DateTime.SpecifyKind(d, DateTimeKind.Utc);
+                return utc;
             case ValueType.String:
                 var strings = new string?[count];
                 await group.ReadAsync(field, strings.AsMemory(), null, ct).ConfigureAwait(false);
@@ -132,6 +135,8 @@ public static class ParquetCodec
     {
         var values = new T?[count];
         await group.ReadAsync(field, values.AsMemory(), null, ct).ConfigureAwait(false);
-        return values.Select(v => v.HasValue ? (object?)v.Value : null).ToArray();
+        var boxed = new object?[count];
+        for (var i = 0; i < count; i++) if (values[i] is { } v) boxed[i] = v;
+        return boxed;
     }
 }

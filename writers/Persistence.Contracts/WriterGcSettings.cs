@@ -11,7 +11,7 @@ namespace Persistence.Contracts;
 public static class WriterGcSettings
 {
     /// <summary>Percent of the memory limit the managed heap may commit.</summary>
-    public const int HeapHardLimitPercent = 60;
+    public const int HeapHardLimitPercent = 55;
 
     /// <summary>0 (off) to 9; 5 compacts the LOH once it is fragmented.</summary>
     public const int ConserveMemory = 5;

@@ -10,9 +10,9 @@ public static class Growth
         Console.WriteLine();
         Console.WriteLine("streaming insert, how cost grows (one run each; rows/s ours, and the \\copy limit of the same rows):");
         var shapes = new List<PostgresBench.Shape>();
-        foreach (var batch in new[] { 10, 100, 500 }) shapes.Add(new(batch, 8, 20, batch == 10 ? messages / 4 : messages));
-        foreach (var tables in new[] { 1, 64, 256 }) shapes.Add(new(500, tables, 20, messages));
-        foreach (var rows in new[] { 1, 100 }) shapes.Add(new(500, 8, rows, rows == 100 ? messages / 5 : messages));
+        foreach (var batch in new[] { 10, 100, 500 }) shapes.Add(new(batch, 8, 100, batch == 10 ? messages / 4 : messages));
+        foreach (var tables in new[] { 1, 64, 256 }) shapes.Add(new(500, tables, 100, messages));
+        foreach (var rows in new[] { 1, 20, 1000 }) shapes.Add(new(500, 8, rows, Math.Max(500, messages * 100 / rows / (rows == 1 ? 20 : 1))));
         foreach (var shape in shapes)
         {
             var (ours, limit) = await bench.RunAsync(shape).ConfigureAwait(false);

@@ -11,12 +11,16 @@ namespace Persistence.Stores.Postgres;
 /// trip; files (bulk insert) go chunk by chunk by binary COPY into a temporary staging table. Either way rows
 /// move with ON CONFLICT DO NOTHING on the idempotency column, in one transaction: a redelivered batch adds
 /// nothing, a failed one adds nothing. A table's columns are checked once per schema and remembered; a
-/// statement that fails because the table changed since then forgets it and checks again.
+/// statement that fails because the table changed since then forgets it and checks again, and every check is
+/// renewed after a minute.
 /// </summary>
-public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOfflineStore
+/// <param name="recheckSchemasAfter">How long a verified schema is trusted (default a minute): a table retyped by hand
+/// in a way PostgreSQL would silently cast into (bigint to text) is refused within that time.</param>
+public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource, TimeSpan? recheckSchemasAfter = null) : IOfflineStore
 {
-    // Table -> the schema last verified against it, with its insert statement. Bounded by the number of tables.
-    private readonly ConcurrentDictionary<string, (string Signature, UnnestInsert Insert)> _verified = new(StringComparer.Ordinal);
+    private readonly TimeSpan _recheck = recheckSchemasAfter ?? TimeSpan.FromMinutes(1);
+    // Table -> the schema last verified against it, when, and its insert statement. Bounded by the number of tables.
+    private readonly ConcurrentDictionary<string, (string Signature, DateTime At, UnnestInsert Insert)> _verified = new(StringComparer.Ordinal);
 
     public async Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken)
     {
@@ -100,7 +104,7 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
     private bool IsVerified(string table, TableSchema schema) => Verified(table, schema) is not null;
 
     private UnnestInsert? Verified(string table, TableSchema schema) =>
-        _verified.TryGetValue(table, out var held) && held.Signature == Signature(schema) ? held.Insert : null;
+        _verified.TryGetValue(table, out var held) && held.Signature == Signature(schema) && DateTime.UtcNow - held.At < _recheck ? held.Insert : null;
 
     private static string Signature(TableSchema schema) =>
         schema.IdempotencyColumn + "|" + string.Join(",", schema.Columns.Select(c => $"{c.Name}:{PostgresColumns.Declaration(c)}"));
@@ -148,7 +152,7 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
     {
         await CheckOrCreateAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
         var insert = new UnnestInsert(table, schema);
-        _verified[table] = (Signature(schema), insert);
+        _verified[table] = (Signature(schema), DateTime.UtcNow, insert);
         return insert;
     }
 

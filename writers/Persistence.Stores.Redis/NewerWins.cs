@@ -5,9 +5,9 @@ namespace Persistence.Stores.Redis;
 /// <summary>
 /// The one write both Redis stores make: a hash holding a value field and "t" (observed-at, Unix ms),
 /// refused when the stored observation is the same or newer, so redelivery and reordering are safe.
-/// Keys go many to a script call (one call per <see cref="KeysPerCall"/> keys, and on Redis Cluster per hash
-/// slot), so a batch costs a few round trips and Tasks instead of one per value; each key is checked and
-/// written exactly as the one-key script does.
+/// Keys go many to a script call on a standalone server (one call per <see cref="KeysPerCall"/> keys), so a batch
+/// costs a few round trips and Tasks instead of one per value; each key is checked and written exactly as the
+/// one-key script does. On Redis Cluster each key still goes alone.
 /// </summary>
 public static class NewerWins
 {
@@ -66,11 +66,15 @@ public static class NewerWins
         return Task.WhenAll(calls);
     }
 
-    /// <summary>One group on a standalone server; one per hash slot on a cluster (a script's keys must share a slot).</summary>
+    /// <summary>
+    /// One group on a standalone server. On a cluster a script's keys must share a slot, and the slot is that of the
+    /// key as sent, which a key-prefixed database (WithKeyPrefix, as `local` uses) changes out of sight here; so on a
+    /// cluster each key goes alone, as the one-key script always did.
+    /// </summary>
     private static IEnumerable<IReadOnlyList<Entry>> Groups(IDatabaseAsync redis, IReadOnlyList<Entry> entries)
     {
         if (!MaybeClustered(redis.Multiplexer)) return [entries];
-        return entries.GroupBy(e => redis.Multiplexer.HashSlot(e.Key)).Select(g => (IReadOnlyList<Entry>)g.ToList());
+        return entries.Select(e => (IReadOnlyList<Entry>)[e]);
     }
 
     /// <summary>True on a cluster, and while the topology is not known yet (grouping by slot is right everywhere).</summary>

@@ -72,7 +72,9 @@ public class DeploymentTests
         foreach (var d in DesiredStacks.Of(stack).Kubernetes.Deployments)
         {
             var env = Env(d);
-            Assert.All(env.Keys.Where(k => k != Credentials.RedisPasswordVariable), k => Assert.Contains(k, KnownVariables));
+            var gc = WriterGcSettings.Environment.Select(v => v.Name).ToHashSet();
+            Assert.All(env.Keys.Where(k => k != Credentials.RedisPasswordVariable && !gc.Contains(k)), k => Assert.Contains(k, KnownVariables));
+            Assert.All(WriterGcSettings.Environment, v => Assert.Equal(v.Value, env[v.Name].Value));
             Assert.Equal(d.Metadata.Name, env["Writer__Name"].Value);
             Assert.Equal(Container(d).Args[2], env["Writer__Type"].Value);
             Assert.False(string.IsNullOrEmpty(env["Writer__Subscription"].Value));

@@ -61,4 +61,23 @@ public sealed class MemoryBudgetTests
 
         Assert.Equal(MemoryBudget.DefaultBytes, MemoryBudget.Resolve(new WriterOptions(), () => null).Bytes);
     }
+
+    [Fact]
+    public void A_writer_types_budget_is_the_gc_heap_less_a_baseline_over_its_decode_amplification()
+    {
+        const long limit = 256L << 20;
+        var heap = limit * Persistence.Contracts.WriterGcSettings.HeapHardLimitPercent / 100;
+        var online = MemoryBudget.Resolve(new WriterOptions { Type = Persistence.Contracts.WriterType.ONLINE_WRITER, MemoryLimitBytes = limit }, () => null);
+        var offline = MemoryBudget.Resolve(new WriterOptions { Type = Persistence.Contracts.WriterType.OFFLINE_WRITER, MemoryLimitBytes = limit }, () => null);
+
+        Assert.Equal((long)((heap - MemoryBudget.BaselineHeapBytes) / 3.0), online.Bytes);
+        Assert.Equal((long)((heap - MemoryBudget.BaselineHeapBytes) / 8.0), offline.Bytes);
+        Assert.Contains("OFFLINE_WRITER's 8.0x decode amplification", offline.Reason);
+        // Budget times amplification plus the baseline fits the heap the GC is allowed.
+        Assert.True(offline.Bytes * MemoryBudget.Amplification(Persistence.Contracts.WriterType.OFFLINE_WRITER) + MemoryBudget.BaselineHeapBytes <= heap);
+
+        // An explicit share still wins over the derivation.
+        var share = MemoryBudget.Resolve(new WriterOptions { Type = Persistence.Contracts.WriterType.ONLINE_WRITER, MemoryLimitBytes = limit, MemoryBudgetFraction = 0.5 }, () => null);
+        Assert.Equal(limit / 2, share.Bytes);
+    }
 }

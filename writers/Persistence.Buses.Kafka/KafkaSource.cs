@@ -10,7 +10,7 @@ namespace Persistence.Buses.Kafka;
 /// <summary>
 /// One consumer in a writer's consumer group. A poll thread keeps the group membership alive and hands
 /// messages over through a small buffer; when the writer stops taking (its byte budget is full) the buffer
-/// fills and the partitions are paused rather than buffered. Offsets are committed only up to the first
+/// fills, the poll thread stops fetching, and if the stall lasts the partitions are paused rather than buffered. Offsets are committed only up to the first
 /// unsettled message of each partition; on revoke, what is done is committed and the rest is dropped.
 /// </summary>
 public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
@@ -24,10 +24,13 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
     private readonly KafkaBusOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TopicPartition, long> _lag = new();
+    // The group's committed offset when a partition was assigned, asked once (lag before anything is settled).
+    private readonly ConcurrentDictionary<TopicPartition, long> _startOffsets = new();
     private volatile string? _fatal;
     private string? _lastError;
     private DateTime _lastContact = DateTime.UtcNow;
     private bool _paused;
+    private int _pausedCount;
 
     public KafkaSource(string topic, string group, KafkaBusOptions options, ILogger logger)
     {
@@ -38,7 +41,11 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         var config = new ConsumerConfig(options.ClientConfig())
         {
             GroupId = group,
-            EnableAutoCommit = false,
+            // Offsets are stored only once settled (below the first unsettled message) and librdkafka commits the
+            // stored ones in the background every second: the poll thread never waits for a commit round trip.
+            // Revoke and close still commit synchronously.
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // Bound librdkafka's own prefetch too, so memory stays within the writer's budget.
@@ -75,17 +82,19 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         while (true)
         {
             if (_fatal is { } fatal) throw new BusUnavailableException(fatal);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Fast path: a message is waiting, so no timer and no linked token source per receive.
+            if (_handoff.Reader.TryRead(out var ready))
+            {
+                if (IsCurrent(ready)) return ready;
+                continue;
+            }
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
             either.CancelAfter(TimeSpan.FromSeconds(1));
             try
             {
-                var delivery = await _handoff.Reader.ReadAsync(either.Token).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    // A message of a partition revoked or rewound since it was fetched is stale.
-                    if (_partitions.TryGetValue(delivery.Partition, out var tracker) && tracker.Generation == delivery.Generation)
-                        return delivery;
-                }
+                // Wait only; the next turn takes the message through the fast path.
+                await _handoff.Reader.WaitToReadAsync(either.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_closing.IsCancellationRequested)
             {
@@ -94,19 +103,51 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         }
     }
 
+    /// <summary>A message of a partition revoked or rewound since it was fetched is stale.</summary>
+    private bool IsCurrent(Delivery delivery)
+    {
+        lock (_gate)
+            return _partitions.TryGetValue(delivery.Partition, out var tracker) && tracker.Generation == delivery.Generation;
+    }
+
+    /// <summary>How long the hand-off may stay full before the assignment is paused.</summary>
+    private static readonly TimeSpan PauseAfter = TimeSpan.FromSeconds(2);
+
     private void Poll()
     {
         var nextCommit = DateTime.UtcNow;
-        // Fetched but not yet taken by the writer; while it is non-empty the partitions stay paused.
+        // Fetched but not yet taken by the writer. Nothing more is consumed while it is non-empty (unless the
+        // assignment is paused), so it holds one message plus whatever a paused fetch still returns.
         var overflow = new Queue<Delivery>();
+        DateTime? fullSince = null;
         while (!_closing.IsCancellationRequested)
         {
             try
             {
                 while (overflow.Count > 0 && _handoff.Writer.TryWrite(overflow.Peek())) overflow.Dequeue();
-                SetPaused(overflow.Count > 0);
-                // Called even while paused: it keeps the group membership alive (max.poll.interval.ms).
-                var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (overflow.Count == 0)
+                {
+                    fullSince = null;
+                    SetPaused(false);
+                }
+                else
+                {
+                    // The writer is not taking (its budget is full). A short stall is ordinary flow control: wait for
+                    // room without fetching more. Pausing drops librdkafka's prefetched data and resuming fetches it
+                    // again (the cost that made the buffer's every fill a stall), so the assignment is paused only
+                    // when the stall lasts; then Consume keeps the group membership (max.poll.interval.ms) and
+                    // serves rebalances.
+                    fullSince ??= DateTime.UtcNow;
+                    if (!_paused && DateTime.UtcNow - fullSince < PauseAfter)
+                    {
+                        WaitForRoom(TimeSpan.FromMilliseconds(50));
+                        MaybeCommit(ref nextCommit);
+                        continue;
+                    }
+                    SetPaused(true);
+                    WaitForRoom(TimeSpan.FromMilliseconds(50));
+                }
+                var result = _consumer.Consume(overflow.Count > 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100));
                 if (result is { IsPartitionEOF: false, Message: not null })
                 {
                     Contact();
@@ -115,16 +156,12 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
                         if (_partitions.TryGetValue(result.TopicPartition, out var tracker))
                         {
                             tracker.Received(result.Offset.Value);
-                            overflow.Enqueue(new Delivery(this, result, tracker.Generation));
+                            var delivery = new Delivery(this, result, tracker.Generation);
+                            if (overflow.Count > 0 || !_handoff.Writer.TryWrite(delivery)) overflow.Enqueue(delivery);
                         }
                     }
                 }
-                if (DateTime.UtcNow >= nextCommit)
-                {
-                    CommitSettled(_consumer);
-                    UpdateLag();
-                    nextCommit = DateTime.UtcNow.AddSeconds(1);
-                }
+                MaybeCommit(ref nextCommit);
             }
             catch (ConsumeException e)
             {
@@ -137,12 +174,28 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         }
     }
 
+    private void WaitForRoom(TimeSpan atMost)
+    {
+        try { _handoff.Writer.WaitToWriteAsync(_closing.Token).AsTask().Wait(atMost); }
+        catch (AggregateException e) when (e.InnerException is OperationCanceledException) { }
+    }
+
+    private void MaybeCommit(ref DateTime nextCommit)
+    {
+        if (DateTime.UtcNow < nextCommit) return;
+        StoreSettled();
+        UpdateLag();
+        nextCommit = DateTime.UtcNow.AddSeconds(1);
+    }
+
     private void SetPaused(bool pause)
     {
-        if (pause == _paused) return;
+        // While paused, partitions assigned since (a rebalance) are paused too, so the overflow stays small.
+        if (pause == _paused && (!pause || _consumer.Assignment.Count == _pausedCount)) return;
         var assignment = _consumer.Assignment;
         if (pause) _consumer.Pause(assignment); else _consumer.Resume(assignment);
         _paused = pause;
+        _pausedCount = pause ? assignment.Count : 0;
     }
 
     private void Settle(Delivery delivery, bool redeliver)
@@ -167,7 +220,8 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
         lock (_gate)
         {
             offsets = (only ?? _partitions.Keys).Where(_partitions.ContainsKey)
-                .Select(tp => (tp, next: _partitions[tp].Committable()))
+                // Everything settled, whether or not the background commit already took it: this commit must not miss any.
+                .Select(tp => (tp, next: _partitions[tp].Position()))
                 .Where(x => x.next is not null)
                 .Select(x => new TopicPartitionOffset(x.tp, x.next!.Value)).ToList();
         }
@@ -194,22 +248,49 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
             {
                 _partitions.TryRemove(tp, out _);
                 _lag.TryRemove(tp, out _);
+                _startOffsets.TryRemove(tp, out _);
             }
+    }
+
+    /// <summary>Hands the committable offsets to librdkafka's background commit; no round trip here.</summary>
+    private void StoreSettled()
+    {
+        lock (_gate)
+            foreach (var (tp, tracker) in _partitions)
+                if (tracker.Committable() is { } next)
+                {
+                    try
+                    {
+                        _consumer.StoreOffset(new TopicPartitionOffset(tp, next));
+                        tracker.MarkCommitted(next);
+                    }
+                    catch (KafkaException e)
+                    {
+                        _logger.LogDebug("{Group}: offset not stored for {Partition}: {Error}", Name, tp, e.Error.Reason);
+                    }
+                }
     }
 
     private void UpdateLag()
     {
-        // Asks the brokers: cached watermarks are unset for partitions paused before their first fetch.
+        // Lag = high watermark - committed position. Both come without a broker round trip where possible: the
+        // high watermark from the last fetch (asked for only when a partition paused before its first fetch has
+        // none), the position from what this consumer settled, else (once per assignment) the group's commit.
         var partitions = _partitions.Keys.ToList();
         if (partitions.Count == 0) return;
         try
         {
-            var committed = _consumer.Committed(partitions, TimeSpan.FromSeconds(1)).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            var unknown = partitions.Where(tp => !_startOffsets.ContainsKey(tp)).ToList();
+            if (unknown.Count > 0)
+                foreach (var c in _consumer.Committed(unknown, TimeSpan.FromSeconds(1)))
+                    _startOffsets[c.TopicPartition] = Math.Max(c.Offset.Value, 0);
             foreach (var tp in partitions)
             {
-                var high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High;
+                var high = _consumer.GetWatermarkOffsets(tp).High;
+                if (high == Offset.Unset) high = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1)).High;
                 if (high == Offset.Unset) continue;
-                _lag[tp] = Math.Max(0, high.Value - Math.Max(committed.GetValueOrDefault(tp, 0), 0));
+                var committed = Math.Max(_partitions.TryGetValue(tp, out var tracker) ? tracker.Committed : 0, _startOffsets.GetValueOrDefault(tp));
+                _lag[tp] = Math.Max(0, high.Value - committed);
             }
         }
         catch (KafkaException e)

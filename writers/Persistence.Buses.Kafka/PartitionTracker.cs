@@ -27,7 +27,17 @@ internal sealed class PartitionTracker
         return next > _committed && next > 0 ? next : null;
     }
 
+    /// <summary>The offset settled up to (next to read), committed or not; null before anything was settled.</summary>
+    public long? Position()
+    {
+        var next = _inFlight.Count > 0 ? _inFlight.Min : _highestSettled + 1;
+        return next > 0 ? next : null;
+    }
+
     public void MarkCommitted(long next) => _committed = Math.Max(_committed, next);
+
+    /// <summary>The position committed (or stored for the background commit) by this consumer; 0 before any.</summary>
+    public long Committed => Math.Max(_committed, 0);
 
     /// <summary>Redeliver from <paramref name="offset"/>: later in-flight offsets come again.</summary>
     public void Rewind(long offset)

@@ -39,6 +39,18 @@ public interface IOfflineStore
     /// Returns rows inserted (rows whose idempotency column is already present are skipped).
     /// </summary>
     Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Inserts several tables' rows (one batch of streaming inserts); returns rows inserted per group. Stores that
+    /// can put them in one transaction and round trip do (PostgreSQL); by default each group is its own insert.
+    /// </summary>
+    async Task<IReadOnlyList<long>> InsertManyAsync(IReadOnlyList<TableRows> groups, CancellationToken cancellationToken)
+    {
+        var inserted = new long[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+            inserted[g] = await InsertAsync(groups[g], cancellationToken).ConfigureAwait(false);
+        return inserted;
+    }
 }
 
 /// <summary>Helpers for <see cref="IOfflineStore"/> implementations.</summary>

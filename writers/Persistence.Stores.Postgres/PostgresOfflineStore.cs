@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using Persistence.Contracts.V1;
 using Persistence.Stores;
@@ -5,24 +6,114 @@ using Persistence.Stores;
 namespace Persistence.Stores.Postgres;
 
 /// <summary>
-/// Offline store tables in PostgreSQL. Rows arrive by binary COPY into a temporary staging table and move
-/// to the target with ON CONFLICT DO NOTHING on the idempotency column, in one transaction: a redelivered
-/// batch adds nothing, a failed one adds nothing.
+/// Offline store tables in PostgreSQL. Batches of rows (streaming inserts, metrics) go as one
+/// <see cref="UnnestInsert"/> statement per table, all tables of a batch in one transaction and one round
+/// trip; files (bulk insert) go chunk by chunk by binary COPY into a temporary staging table. Either way rows
+/// move with ON CONFLICT DO NOTHING on the idempotency column, in one transaction: a redelivered batch adds
+/// nothing, a failed one adds nothing. A table's columns are checked once per schema and remembered; a
+/// statement that fails because the table changed since then forgets it and checks again, and every check is
+/// renewed after a minute.
 /// </summary>
-public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOfflineStore
+/// <param name="recheckSchemasAfter">How long a verified schema is trusted (default a minute): a table retyped by hand
+/// in a way PostgreSQL would silently cast into (bigint to text) is refused within that time.</param>
+public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource, TimeSpan? recheckSchemasAfter = null) : IOfflineStore
 {
+    private readonly TimeSpan _recheck = recheckSchemasAfter ?? TimeSpan.FromMinutes(1);
+    // Table -> the schema last verified against it, when, and its insert statement. Bounded by the number of tables.
+    private readonly ConcurrentDictionary<string, (string Signature, DateTime At, UnnestInsert Insert)> _verified = new(StringComparer.Ordinal);
+
     // Public calls go through PostgresErrors, so every driver error leaves the store classified.
     public Task EnsureTableAsync(string table, TableSchema schema, CancellationToken cancellationToken) =>
         PostgresErrors.GuardAsync(EnsureTableCoreAsync(table, schema, cancellationToken));
 
     private async Task EnsureTableCoreAsync(string table, TableSchema schema, CancellationToken cancellationToken)
     {
+        if (IsVerified(table, schema)) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
-        InsertAsync(rows.Table, rows.Schema, RowChunks.Single(rows.Rows), cancellationToken);
+    public async Task<long> InsertAsync(TableRows rows, CancellationToken cancellationToken) =>
+        (await InsertManyAsync([rows], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Inserts every table's rows in ONE transaction; returns rows inserted per group. A table's rows go by binary
+    /// COPY straight into it when there are at least <see cref="CopyAtRows"/> (COPY inserts in bulk, an INSERT row
+    /// by row); should any of them already be there (a redelivery) the unique key refuses the COPY, the transaction
+    /// rolls back whole, and the batch is inserted again as <see cref="UnnestInsert"/> statements with ON CONFLICT
+    /// DO NOTHING, which skip them. Smaller groups take that path at once, all in one round trip.
+    /// </summary>
+    public Task<IReadOnlyList<long>> InsertManyAsync(IReadOnlyList<TableRows> groups, CancellationToken cancellationToken) =>
+        PostgresErrors.GuardAsync(InsertManyCoreAsync(groups, cancellationToken));
+
+    private async Task<IReadOnlyList<long>> InsertManyCoreAsync(IReadOnlyList<TableRows> groups, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var inserts = new UnnestInsert[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+            inserts[g] = Verified(groups[g].Table, groups[g].Schema) ?? await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+        var copy = true;
+        var rechecked = false;
+        while (true)
+        {
+            try
+            {
+                return await InsertVerifiedAsync(connection, groups, inserts, copy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (copy && e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                copy = false; // some rows are there already: skip them
+            }
+            catch (PostgresException e) when (!rechecked && e.SqlState.StartsWith("42", StringComparison.Ordinal))
+            {
+                // Class 42 (undefined table or column, datatype mismatch): a table changed since it was checked.
+                // Check again (a conflict now throws SchemaConflictException naming it; a dropped table is recreated), once.
+                rechecked = true;
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    _verified.TryRemove(groups[g].Table, out _);
+                    inserts[g] = await EnsureAsync(connection, groups[g].Table, groups[g].Schema, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows of one table from which COPY beats one INSERT statement, even counting a rare retry.</summary>
+    public const int CopyAtRows = 200;
+
+    private static async Task<IReadOnlyList<long>> InsertVerifiedAsync(NpgsqlConnection connection, IReadOnlyList<TableRows> groups, UnnestInsert[] inserts, bool copy, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = new long[groups.Count];
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var counted = new List<(int Group, NpgsqlBatchCommand Command)>(groups.Count);
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var rows = groups[g].Rows;
+            if (rows.Count == 0) continue;
+            if (copy && rows.Count >= CopyAtRows)
+            {
+                inserted[g] = await TypedCopy.IntoAsync(connection, groups[g].Table, groups[g].Schema, rows, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var command = inserts[g].Command(rows);
+            batch.BatchCommands.Add(command);
+            counted.Add((g, command));
+        }
+        if (counted.Count > 0)
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (g, command) in counted) inserted[g] = command.RecordsAffected;
+        return inserted;
+    }
+
+    private bool IsVerified(string table, TableSchema schema) => Verified(table, schema) is not null;
+
+    private UnnestInsert? Verified(string table, TableSchema schema) =>
+        _verified.TryGetValue(table, out var held) && held.Signature == Signature(schema) && DateTime.UtcNow - held.At < _recheck ? held.Insert : null;
+
+    private static string Signature(TableSchema schema) =>
+        schema.IdempotencyColumn + "|" + string.Join(",", schema.Columns.Select(c => $"{c.Name}:{PostgresColumns.Declaration(c)}"));
 
     public Task<long> InsertAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken) =>
         PostgresErrors.GuardAsync(InsertCoreAsync(table, schema, chunks, cancellationToken));
@@ -30,7 +121,7 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
     private async Task<long> InsertCoreAsync(string table, TableSchema schema, IAsyncEnumerable<IReadOnlyList<object?[]>> chunks, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
+        if (!IsVerified(table, schema)) await EnsureAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var target = PostgresColumns.Quote(table);
         var columns = string.Join(", ", schema.Columns.Select(c => PostgresColumns.Quote(c.Name)));
@@ -66,7 +157,15 @@ public sealed class PostgresOfflineStore(NpgsqlDataSource dataSource) : IOffline
         await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task EnsureAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
+    private async Task<UnnestInsert> EnsureAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
+    {
+        await CheckOrCreateAsync(connection, table, schema, cancellationToken).ConfigureAwait(false);
+        var insert = new UnnestInsert(table, schema);
+        _verified[table] = (Signature(schema), DateTime.UtcNow, insert);
+        return insert;
+    }
+
+    private static async Task CheckOrCreateAsync(NpgsqlConnection connection, string table, TableSchema schema, CancellationToken cancellationToken)
     {
         if (TableName.Problem(table) is { } problem)
             throw new SchemaConflictException(problem);

@@ -15,8 +15,8 @@ public sealed class RedisVectorStore(IDatabaseAsync redis) : IVectorStore
 
     public async Task WriteAsync(IReadOnlyList<VectorBatch> batches, CancellationToken cancellationToken)
     {
-        var writes = batches.SelectMany(b => b.Records.Select(r => NewerWins.WriteAsync(redis, KeyOf(b.Index, r.Key), "embedding",
-            VectorBytes.Encode(r.Values.ToArray()), r.ObservedAt?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0, expiresAtMs: null)));
-        await RedisErrors.GuardAsync(Task.WhenAll(writes).WaitAsync(cancellationToken)).ConfigureAwait(false);
+        var entries = batches.SelectMany(b => b.Records.Select(r => new NewerWins.Entry(KeyOf(b.Index, r.Key),
+            VectorBytes.Encode(r.Values.ToArray()), r.ObservedAt?.ToDateTimeOffset().ToUnixTimeMilliseconds() ?? 0, ExpiresAtMs: 0))).ToList();
+        await RedisErrors.GuardAsync(NewerWins.WriteAsync(redis, "embedding", entries).WaitAsync(cancellationToken)).ConfigureAwait(false);
     }
 }

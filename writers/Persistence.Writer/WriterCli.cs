@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Persistence.Writer.Bench;
 using Persistence.Writer.Cli;
 using Persistence.Writer.Dlq;
 using Persistence.Writer.Hosting;
@@ -20,6 +21,7 @@ public static class WriterCli
         RunVerb.Create(),
         LocalVerb.Create(),
         TopicsVerb.Create(),
+        VerbOptions.SelfParsing("bench", BenchCommand.Usage, BenchCommand.RunAsync),
         VerbOptions.SelfParsing("dlq", DlqCommand.Usage, (args, cancel) => DlqCommand.RunAsync(args, cancel)),
     };
 

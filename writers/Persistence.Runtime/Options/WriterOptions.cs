@@ -24,8 +24,11 @@ public sealed record WriterOptions
     public long MemoryBudgetBytes { get; set; }
     /// <summary>The container's memory limit (downward API). 0: read the cgroup limit, if any.</summary>
     public long MemoryLimitBytes { get; set; }
-    /// <summary>Share of the memory limit that in-flight payloads may take; decoded objects and store buffers need the rest.</summary>
-    public double MemoryBudgetFraction { get; set; } = 0.25;
+    /// <summary>
+    /// Share of the memory limit that in-flight payloads may take; decoded objects and store buffers need the rest.
+    /// Unset: derived from the writer type's measured decode amplification (see <see cref="MemoryBudget"/>).
+    /// </summary>
+    public double? MemoryBudgetFraction { get; set; }
 
     /// <summary>On SIGTERM, how long in-flight batches may take to finish before they are handed back unacknowledged.</summary>
     public int DrainTimeoutSeconds { get; set; } = 25;
@@ -43,7 +46,7 @@ public sealed record WriterOptions
         if (MaxBatchMessages < 1) yield return $"{SettingNames.Writer.MaxBatchMessages} must be at least 1 (got {MaxBatchMessages})";
         if (MaxBatchBytes < 1) yield return $"{SettingNames.Writer.MaxBatchBytes} must be at least 1 (got {MaxBatchBytes})";
         if (Concurrency < 1) yield return $"Writer:Concurrency must be at least 1 (got {Concurrency})";
-        if (MemoryBudgetFraction is <= 0 or > 1) yield return $"Writer:MemoryBudgetFraction must be in (0, 1] (got {MemoryBudgetFraction})";
+        if (MemoryBudgetFraction is { } fraction && fraction is <= 0 or > 1) yield return $"Writer:MemoryBudgetFraction must be in (0, 1] (got {MemoryBudgetFraction})";
         // Polly's retry accepts delays up to one day.
         if (RetryInitialMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryInitialMilliseconds must be between 0 and 86400000 (got {RetryInitialMilliseconds})";
         if (RetryMaxMilliseconds is < 0 or > 86_400_000) yield return $"Writer:RetryMaxMilliseconds must be between 0 and 86400000 (got {RetryMaxMilliseconds})";

@@ -15,7 +15,11 @@ namespace Persistence.Sinks.Offline;
 /// </summary>
 public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher streamingInsert, int maxRowsPerMessage = 5_000) : ISink<QueryResult>
 {
-    private readonly ConcurrentDictionary<string, bool> _ensured = new(StringComparer.Ordinal);
+    // Per fqn: its table name (TableFor runs a regex and ToLowerInvariant; a writer sees the same few fqns all day).
+    private readonly ConcurrentDictionary<string, string> _tables = new(StringComparer.Ordinal);
+    // (fqn, type) whose table is known to exist with that type.
+    private readonly ConcurrentDictionary<(string Fqn, Persistence.Contracts.V1.ValueType Type), bool> _ensured = new();
+    private bool _queryLogEnsured;
     // Table -> the fqn that first wrote it here: a second fqn on the same table is refused, never mixed in.
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
 
@@ -50,7 +54,8 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
                 {
                     Table = table,
                     Schema = schema,
-                    Parquet = ByteString.CopyFrom(await ParquetCodec.EncodeAsync(schema, chunk, cancellationToken).ConfigureAwait(false)),
+                    // Wrapped, not copied: the encoded buffer is ours and is not touched again.
+                    Parquet = UnsafeByteOperations.UnsafeWrap(await ParquetCodec.EncodeToMemoryAsync(schema, chunk, cancellationToken).ConfigureAwait(false)),
                     RowCount = chunk.Length,
                     SourceQueryId = batch.Count == 1 ? batch[0].Value.QueryId : "",
                     ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
@@ -65,19 +70,21 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
 
     private async Task<(string ErrorClass, string Reason)?> EnsureTablesAsync(QueryResult result, CancellationToken cancellationToken)
     {
-        if (_ensured.TryAdd(FeatureTables.QueryLog, true))
+        if (!_queryLogEnsured)
+        {
             await catalog.EnsureTableAsync(FeatureTables.QueryLog, FeatureTables.QueryLogSchema, cancellationToken).ConfigureAwait(false);
+            _queryLogEnsured = true;
+        }
         foreach (var feature in result.Features)
         {
-            var table = FeatureTables.TableFor(feature.Fqn);
+            var table = TableOf(feature.Fqn);
             if (_owners.GetOrAdd(table, feature.Fqn) is var owner && owner != feature.Fqn)
                 return ("table_collision", $"features {owner} and {feature.Fqn} both map to table {table}; rename one of them");
-            var signature = $"{table}:{feature.Type}";
-            if (_ensured.ContainsKey(signature)) continue;
+            if (_ensured.ContainsKey((feature.Fqn, feature.Type))) continue;
             try
             {
                 await catalog.EnsureTableAsync(table, FeatureTables.FeatureSchema(feature), cancellationToken).ConfigureAwait(false);
-                _ensured[signature] = true;
+                _ensured[(feature.Fqn, feature.Type)] = true;
             }
             catch (SchemaConflictException e)
             {
@@ -88,26 +95,33 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         return null;
     }
 
-    private static void AddObservations(QueryResult result, Dictionary<string, (TableSchema, List<object?[]>)> tables)
+    private string TableOf(string fqn)
     {
+        if (_tables.TryGetValue(fqn, out var table)) return table;
+        table = FeatureTables.TableFor(fqn);
+        if (_tables.Count < 100_000) _tables[fqn] = table; // bounded, should a producer invent fqns
+        return table;
+    }
+
+    private void AddObservations(QueryResult result, Dictionary<string, (TableSchema, List<object?[]>)> tables)
+    {
+        // What every feature's row shares is computed once per row, not once per feature and row.
+        var rows = result.Rows.Count;
+        var entities = new string[rows];
+        var observed = new object[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            entities[r] = ResultValidation.EntityKey(result, result.Rows[r]);
+            observed[r] = result.Rows[r].ObservedAt.ToDateTime();
+        }
         for (var f = 0; f < result.Features.Count; f++)
         {
             var feature = result.Features[f];
-            var table = FeatureTables.TableFor(feature.Fqn);
+            var table = TableOf(feature.Fqn);
             if (!tables.TryGetValue(table, out var entry))
                 tables[table] = entry = (FeatureTables.FeatureSchema(feature), []);
-            for (var r = 0; r < result.Rows.Count; r++)
-            {
-                var row = result.Rows[r];
-                entry.Item2.Add([
-                    FeatureTables.ObservationIdOf(result.QueryId, r, feature.Fqn),
-                    ResultValidation.EntityKey(result, row),
-                    Values.ToColumn(row.Values[f]),
-                    row.ObservedAt.ToDateTime(),
-                    result.QueryId,
-                    result.Environment,
-                ]);
-            }
+            for (var r = 0; r < rows; r++)
+                entry.Item2.Add([FeatureTables.ObservationIdOf(result.QueryId, r, feature.Fqn), entities[r], Values.ToColumn(result.Rows[r].Values[f]), observed[r], result.QueryId, result.Environment]);
         }
     }
 

@@ -19,6 +19,14 @@ public static class ParquetCodec
         return buffer.ToArray();
     }
 
+    /// <summary>Encodes into a buffer returned without a copy (the memory stream's own array, trimmed by length).</summary>
+    public static async Task<ReadOnlyMemory<byte>> EncodeToMemoryAsync(TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var buffer = new MemoryStream();
+        await EncodeAsync(buffer, schema, [rows], cancellationToken).ConfigureAwait(false);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
     /// <summary>Writes one parquet file to <paramref name="destination"/> with one row group per element of <paramref name="rowGroups"/>.</summary>
     public static async Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default)
     {
@@ -36,7 +44,10 @@ public static class ParquetCodec
     /// <remarks>For small payloads (streaming inserts); files go through <see cref="ParquetRowGroups"/> a row group at a time.</remarks>
     public static async Task<List<object?[]>> DecodeAsync(ReadOnlyMemory<byte> parquet, string table, TableSchema expected, CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        // Read in place: the payload is already in memory (a ByteString's array), a copy would double it.
+        using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(parquet, out var segment) && segment.Array is not null
+            ? new MemoryStream(segment.Array, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(parquet.ToArray(), writable: false);
         await using var groups = await ParquetRowGroups.OpenAsync(stream, table, expected, cancellationToken).ConfigureAwait(false);
         var rows = new List<object?[]>();
         await foreach (var chunk in groups.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -104,8 +115,11 @@ public static class ParquetCodec
             case ValueType.Float: return await ReadStructAsync<double>(group, field, count, ct).ConfigureAwait(false);
             case ValueType.Bool: return await ReadStructAsync<bool>(group, field, count, ct).ConfigureAwait(false);
             case ValueType.Timestamp:
-                var times = await ReadStructAsync<DateTime>(group, field, count, ct).ConfigureAwait(false);
-                return times.Select(t => t is DateTime d ? (object)DateTime.SpecifyKind(d, DateTimeKind.Utc) : null).ToArray();
+                var times = new DateTime?[count];
+                await group.ReadAsync(field, times.AsMemory(), null, ct).ConfigureAwait(false);
+                var utc = new object?[count];
+                for (var i = 0; i < count; i++) if (times[i] is { } d) utc[i] = DateTime.SpecifyKind(d, DateTimeKind.Utc);
+                return utc;
             case ValueType.String:
                 var strings = new string?[count];
                 await group.ReadAsync(field, strings.AsMemory(), null, ct).ConfigureAwait(false);
@@ -121,6 +135,8 @@ public static class ParquetCodec
     {
         var values = new T?[count];
         await group.ReadAsync(field, values.AsMemory(), null, ct).ConfigureAwait(false);
-        return values.Select(v => v.HasValue ? (object?)v.Value : null).ToArray();
+        var boxed = new object?[count];
+        for (var i = 0; i < count; i++) if (values[i] is { } v) boxed[i] = v;
+        return boxed;
     }
 }

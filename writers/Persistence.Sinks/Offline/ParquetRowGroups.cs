@@ -43,12 +43,9 @@ public sealed class ParquetRowGroups : IAsyncDisposable
         try
         {
             var fields = ParquetCodec.MatchSchema(reader.Schema, table, expected);
+            // From the footer already parsed; opening each row group just to count it cost a reader per group.
             long rows = 0;
-            for (var g = 0; g < reader.RowGroupCount; g++)
-            {
-                using var group = reader.OpenRowGroupReader(g);
-                rows += group.RowCount;
-            }
+            foreach (var group in reader.Metadata?.RowGroups ?? []) rows += group.NumRows;
             return new ParquetRowGroups(reader, fields, table, expected, rows);
         }
         catch

@@ -39,6 +39,8 @@ public static class WriterEnvironment
         {
             ResourceFieldRef = new V1ResourceFieldSelector { Resource = "limits.memory", ContainerName = WriterDeployments.ContainerName, Divisor = new ResourceQuantity("1") },
         }));
+        // The GC's heap limit and conserve-memory mode, which the writer's budget is derived against (WriterGcSettings).
+        foreach (var (name, value) in WriterGcSettings.Environment) env.Add(Models.Env(name, value));
         Set(SettingNames.Writer.DrainTimeoutSeconds, DrainTimeout.ToString(CultureInfo.InvariantCulture));
         Set(SettingNames.Writer.HealthPort, HealthPortNumber.ToString(CultureInfo.InvariantCulture));
 

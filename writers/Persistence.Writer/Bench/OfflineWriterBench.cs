@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Persistence.Contracts.V1;
+using Persistence.Runtime.Bus.InProcess;
+using Persistence.Sinks;
+using Persistence.Sinks.Offline;
+using Persistence.Sinks.Registry;
+using Persistence.Stores;
+
+namespace Persistence.Writer.Bench;
+
+/// <summary>
+/// OFFLINE_WRITER (the real loop and sink, its catalog the offline store, publishing to an in-process topic)
+/// against its own parquet codec alone encoding the same rows in the same chunks, at the same concurrency.
+/// </summary>
+public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
+{
+    public sealed record Shape(int Results, int Features, int Rows, int Batch)
+    {
+        public long TotalRows => (long)Results * Features * Rows;
+        public override string ToString() => $"{Results} results x {Features} features x {Rows} rows, batch {Batch}";
+    }
+
+    private int _run;
+
+    public async Task<(double Ours, double Limit)> RunAsync(Shape shape)
+    {
+        var run = $"r{Interlocked.Increment(ref _run)}";
+        var results = BenchData.Results(run, shape.Results, shape.Features, shape.Rows);
+        var payloads = results.Select(r => r.ToByteArray()).ToList();
+        var bus = new InProcessBus();
+        var published = bus.EnsureSubscription("streaming-insert", "inspect");
+        var sink = new OfflineWriterSink(catalog(), bus.OpenPublisher("streaming-insert"));
+        var seconds = await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.QueryResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
+        var expected = (shape.Results + shape.Batch - 1) / shape.Batch * (shape.Features + 1);
+        if (published.Backlog < expected) throw new InvalidOperationException($"offline bench: {published.Backlog} streaming inserts published, at least {expected} expected");
+        return (shape.TotalRows / seconds, shape.TotalRows / await CodecAloneAsync(results, shape.Batch).ConfigureAwait(false));
+    }
+
+    /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
+    private static async Task<double> CodecAloneAsync(List<QueryResult> results, int batch)
+    {
+        // The rows the sink builds, built here untimed: one table per feature plus query_log per batch.
+        var work = results.Chunk(batch).SelectMany(chunk =>
+        {
+            var tables = new List<(TableSchema, List<object?[]>)>();
+            var first = chunk[0];
+            for (var f = 0; f < first.Features.Count; f++)
+                tables.Add((FeatureTables.FeatureSchema(first.Features[f]), [.. chunk.SelectMany(result => result.Rows.Select((row, r) => new object?[]
+                {
+                    FeatureTables.ObservationIdOf(result.QueryId, r, first.Features[f].Fqn), ResultValidation.EntityKey(result, row), Values.ToColumn(row.Values[f]),
+                    row.ObservedAt.ToDateTime(), result.QueryId, result.Environment,
+                }))]));
+            tables.Add((FeatureTables.QueryLogSchema, [.. chunk.Select(result => new object?[]
+            {
+                result.QueryId, result.Environment, result.DeploymentId, result.OperationName, result.StartedAt?.ToDateTime(),
+                result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d, (long)result.Rows.Count, (long)result.Features.Count,
+            })]));
+            return tables;
+        }).ToList();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (table, ct) =>
+            await ParquetCodec.EncodeAsync(table.Item1, table.Item2, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return clock.Elapsed.TotalSeconds;
+    }
+}

@@ -63,7 +63,12 @@ public static partial class LoopbackEnvironment
         if (Has(Bus.PubSubProjectId))
             env[ToEnvironmentVariable(Bus.PubSubEmulatorHost)] = servers.PubSubEmulator ?? throw new InvalidOperationException("no Pub/Sub emulator");
         if (Has(SettingNames.Stores.RedisConnection))
+        {
             Swap(SettingNames.Stores.RedisConnection, rendered => RedisLoopback(rendered, servers.RedisEndpoints));
+            // TLS is dropped with the endpoint (as for Kafka), so its server CA goes too; trusting a mounted CA over TLS
+            // is tested against a TLS redis-server in RedisServerCaTests.
+            if (Has(SettingNames.Stores.RedisCaCertificatePath)) env.Remove(ToEnvironmentVariable(SettingNames.Stores.RedisCaCertificatePath));
+        }
         if (Has(SettingNames.Stores.PostgresConnection))
         {
             Swap(SettingNames.Stores.PostgresConnection, rendered => new NpgsqlConnectionStringBuilder(rendered) { Host = servers.PostgresHost, Port = servers.PostgresPort }.ConnectionString);

@@ -129,8 +129,9 @@ public class DeploymentTests
         var deployments = DesiredStacks.Of("dev").Kubernetes.Deployments;
         var withPostgres = deployments.Where(d => Env(d).ContainsKey("Stores__Postgres__PasswordPath")).Select(d => d.Metadata.Name).Order();
 
-        Assert.Equal(["metrics-bus-writer", "offline-store-bulk-insert-writer", "offline-store-streaming-insert-writer", "result-bus-offline-writer"], withPostgres);
-        Assert.DoesNotContain(deployments.Single(d => d.Metadata.Name == "query-mirror-consumer").Spec.Template.Spec.Volumes, v => v.Name == "postgres-password");
+        // The query mirror writes its outcome log (query_mirror) to PostgreSQL, not to a file inside the pod.
+        Assert.Equal(["metrics-bus-writer", "offline-store-bulk-insert-writer", "offline-store-streaming-insert-writer", "query-mirror-consumer", "result-bus-offline-writer"], withPostgres);
+        Assert.DoesNotContain(deployments.Single(d => d.Metadata.Name == "result-bus-online-writer").Spec.Template.Spec.Volumes, v => v.Name == "postgres-password");
     }
 
     [Fact]

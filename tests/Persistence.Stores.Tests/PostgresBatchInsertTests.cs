@@ -83,7 +83,9 @@ public sealed class PostgresBatchInsertTests(PostgresFixture fixture) : IClassFi
             new TableRows(small, Schema, Rows(0, 3)),
             new TableRows(failing, Schema, [.. Rows(0, 1), [null, "user:1", 1L, At, "q", "test"]]),
         };
-        await Assert.ThrowsAsync<PostgresException>(() => store.InsertManyAsync(groups, default));
+        // Classified at the store: 23502 (not null) is permanent for the message, the driver's error inside.
+        var refused = await Assert.ThrowsAsync<Persistence.Contracts.PermanentWriteException>(() => store.InsertManyAsync(groups, default));
+        Assert.Equal("23502", Assert.IsType<PostgresException>(refused.InnerException).SqlState);
         Assert.Equal((0L, 0L, 0L), (await CountAsync(big), await CountAsync(small), await CountAsync(failing)));
 
         var inserted = await store.InsertManyAsync(groups[..2], default);

@@ -70,6 +70,7 @@ public sealed class Credentials
     public static bool UsesOfflineStore(WriterType type) => type is WriterType.OFFLINE_WRITER
         or WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER or WriterType.OFFLINE_STORE_BULK_INSERT_WRITER or WriterType.METRICS_BUS_WRITER;
 
-    public bool MountsPostgres(WriterType type) => Postgres && UsesOfflineStore(type);
+    /// <summary>The offline stages and the metrics store, and the query mirror for its outcome log (query_mirror).</summary>
+    public bool MountsPostgres(WriterType type) => Postgres && (UsesOfflineStore(type) || type == WriterType.QUERY_MIRROR_CONSUMER);
     public bool UsesRedisPassword(WriterType type) => Redis && UsesRedis(type);
 }

@@ -17,8 +17,16 @@ public sealed class InProcessBus : IMessageBus
     public InProcessSubscription EnsureSubscription(string topic, string subscription) =>
         Topic(topic).Subscription(subscription);
 
-    public IMessageSource OpenSource(SourceAddress address) =>
-        new InProcessSource(EnsureSubscription(address.RequireTopic("the in-process bus"), address.RequireSubscription("the in-process bus")));
+    public IMessageSource OpenSource(SourceAddress address)
+    {
+        var topic = address.RequireTopic("the in-process bus");
+        // A writer's address names one thing for both (Writer:Subscription): as on Kafka, the writer then reads that
+        // topic in its own group, which here is a subscription named after the group.
+        var subscription = address.Subscription == topic && !string.IsNullOrEmpty(address.ConsumerGroup)
+            ? address.ConsumerGroup
+            : address.RequireSubscription("the in-process bus");
+        return new InProcessSource(EnsureSubscription(topic, subscription));
+    }
 
     /// <summary>Shorthand for tests and `local`: a subscription on a topic.</summary>
     public IMessageSource OpenSource(string topic, string subscription) => OpenSource(SourceAddress.TopicSubscription(topic, subscription));

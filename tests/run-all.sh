@@ -25,7 +25,8 @@ for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
     for r in root.iterfind(".//t:UnitTestResult", ns):
         outcome = r.get("outcome")
         if outcome == "Passed": passed += 1
-        elif outcome == "NotExecuted":
+        # NotRunnable: an explicit test (a benchmark) that runs only when asked for by name.
+        elif outcome in ("NotExecuted", "NotRunnable"):
             skipped += 1
             reason = r.find("t:Output/t:ErrorInfo/t:Message", ns)
             if reason is None: reason = r.find("t:Output/t:StdOut", ns)

@@ -119,11 +119,13 @@ public sealed class GcsBulkInsertTests
         }
     }
 
-    [Fact]
-    public async Task A_download_that_does_not_match_its_crc32c_is_retried_and_only_the_true_bytes_land()
+    [Theory]
+    [InlineData(3, 0)] // 5xx answers: the writer loop retries (the client's own retries are off), nothing is dead-lettered
+    [InlineData(0, 1)] // a body that does not match its CRC32C: refused by the client, retried, only the true bytes land
+    public async Task A_failed_download_is_retried_and_only_the_true_bytes_land(int serverErrors, int corruptBodies)
     {
-        var gcs = new FakeGcs { CorruptNext = 1 };
-        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("h", 40);
+        var gcs = new FakeGcs { FailNext = serverErrors, CorruptNext = corruptBodies };
+        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("a", 40);
         var (server, store) = await StartAsync(gcs);
         await using var _ = server;
         await using var offline = new TempOfflineStore();
@@ -132,7 +134,7 @@ public sealed class GcsBulkInsertTests
         await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 40));
         await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
 
-        Assert.Equal(1, writer.Writer.Stats.Retries);
+        Assert.Equal(serverErrors + corruptBodies, writer.Writer.Stats.Retries);
         Assert.Equal(0, writer.Writer.Stats.DeadLettered);
         Assert.Equal(40, offline.TableRows(BulkFiles.Table));
     }
@@ -191,24 +193,6 @@ public sealed class GcsBulkInsertTests
         Assert.Contains(dead, d => d.ErrorClass == "missing_object" && d.ErrorMessage.Contains("gs://team-uploads/nope.parquet"));
         Assert.Contains(dead, d => d.ErrorClass == "schema_conflict" && d.ErrorMessage.Contains("column 'value' is String"));
         Assert.Equal(-1, offline.TableRows(BulkFiles.Table));
-    }
-
-    [Fact]
-    public async Task Server_errors_are_retried_and_not_dead_lettered()
-    {
-        var gcs = new FakeGcs { FailNext = 3 };
-        gcs.Objects[("team-uploads", "a.parquet")] = await BulkFiles.ParquetAsync("a", 10);
-        var (server, store) = await StartAsync(gcs);
-        await using var _ = server;
-        await using var offline = new TempOfflineStore();
-        await using var writer = Writer(offline, store);
-
-        await writer.PublishAsync(BulkFiles.Note("gs://team-uploads/a.parquet", 10));
-        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the notification acknowledged");
-
-        Assert.Equal(3, writer.Writer.Stats.Retries);
-        Assert.Equal(0, writer.Writer.Stats.DeadLettered);
-        Assert.Equal(10, offline.TableRows(BulkFiles.Table));
     }
 
     [Fact]

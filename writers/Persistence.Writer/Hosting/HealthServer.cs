@@ -18,14 +18,8 @@ public sealed class HealthServer(IOptions<WriterSettings> settings, WriterReadin
     {
         var port = settings.Value.HealthPort;
         if (port <= 0) return;
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://*:{port}/");
-        try { listener.Start(); }
-        catch (HttpListenerException e)
-        {
-            logger.LogWarning("health endpoint not started on port {Port}: {Error}", port, e.Message);
-            return;
-        }
+        using var listener = await StartAsync(port, stoppingToken).ConfigureAwait(false);
+        if (listener is null) return;
         await using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -35,6 +29,34 @@ public sealed class HealthServer(IOptions<WriterSettings> settings, WriterReadin
             catch (HttpListenerException) { break; }
             // Each request on its own task: a slow scrape never holds a probe.
             _ = RespondAsync(context, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// A restarted pod can find its port briefly held (a connection it closed itself, in TIME_WAIT): try for a while.
+    /// Never fatal to the writer: without the endpoint its probes fail, and Kubernetes shows and restarts it.
+    /// </summary>
+    private async Task<HttpListener?> StartAsync(int port, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://*:{port}/");
+            try
+            {
+                listener.Start();
+                return listener;
+            }
+            catch (Exception e) when (e is HttpListenerException or ArgumentException or InvalidOperationException)
+            {
+                ((IDisposable)listener).Dispose();
+                if (attempt >= 10 || stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError("health endpoint not started on port {Port} (Writer:HealthPort) after {Attempts} attempts: {Error}", port, attempt, e.Message);
+                    return null;
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -22,10 +22,20 @@ public sealed class LoopbackFixture : IAsyncLifetime
     public PostgresFixture Postgres { get; } = new();
     public PubSubEmulator PubSub { get; } = new();
     public MirrorTarget Mirror { get; } = new();
+    private PubSubFrontEnd? _pubSubFrontEnd;
+
+    /// <summary>
+    /// Where writer processes reach the emulator: through a front end that ends a killed writer's stream, as
+    /// Google's service does; the emulator alone never would (see <see cref="PubSubFrontEnd"/>).
+    /// </summary>
+    public string WritersPubSubHostPort => _pubSubFrontEnd?.HostPort ?? PubSub.HostPort;
+
+    public string PubSubFrontEndReport => _pubSubFrontEnd?.ToString() ?? "no Pub/Sub front end";
 
     public async ValueTask InitializeAsync()
     {
         await Task.WhenAll(Redis.InitializeAsync().AsTask(), RedisCluster.InitializeAsync().AsTask(), Postgres.InitializeAsync().AsTask(), PubSub.InitializeAsync().AsTask());
+        if (PubSub.SkipReason is null) _pubSubFrontEnd = new PubSubFrontEnd(PubSub.HostPort);
         Mirror.Start();
     }
 
@@ -62,6 +72,7 @@ public sealed class LoopbackFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Mirror.Dispose();
+        _pubSubFrontEnd?.Dispose();
         await PubSub.DisposeAsync();
         await Postgres.DisposeAsync();
         await RedisCluster.DisposeAsync();

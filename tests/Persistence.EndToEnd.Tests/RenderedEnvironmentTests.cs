@@ -34,7 +34,7 @@ public sealed class RenderedEnvironmentTests(LoopbackFixture servers)
 
         using var kafka = stack.Config.Bus.Backend == Persistence.Infra.Config.BusBackend.Kafka ? new KafkaMockCluster() : null;
         await using var bus = kafka is null ? await StackBus.PubSubAsync(stack, servers.PubSub.HostPort) : StackBus.Kafka(stack, kafka.BootstrapServers);
-        var loopback = new LoopbackServers(kafka?.BootstrapServers, servers.PubSub.HostPort,
+        var loopback = new LoopbackServers(kafka?.BootstrapServers, servers.WritersPubSubHostPort,
             clustered ? string.Join(',', servers.RedisCluster.Ports.Select(p => $"127.0.0.1:{p}")) : $"127.0.0.1:{servers.Redis.Port}",
             "127.0.0.1", servers.Postgres.Port, LoopbackFixture.PostgresPassword, servers.Mirror.Url);
         await using var pods = new WriterPods(stack, loopback);

@@ -61,6 +61,8 @@ public sealed class WriterLoop<T>(
         {
             while (true)
             {
+                // TryReceive does not look at the token: without this, a stop would still drain what the source holds.
+                stopping.ThrowIfCancellationRequested();
                 if (!source.TryReceive(out var delivery))
                 {
                     var next = source.ReceiveAsync(stopping);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Threading.Channels;
 using Confluent.Kafka;
@@ -101,6 +102,19 @@ public sealed class KafkaSource : IMessageSource, IPartitionedBacklog
                 CheckReachable();
             }
         }
+    }
+
+    public bool TryReceive([NotNullWhen(true)] out IDelivery? delivery)
+    {
+        // A failure is left for ReceiveAsync to report.
+        while (_fatal is null && _handoff.Reader.TryRead(out var ready))
+        {
+            if (!IsCurrent(ready)) continue;
+            delivery = ready;
+            return true;
+        }
+        delivery = null;
+        return false;
     }
 
     /// <summary>A message of a partition revoked or rewound since it was fetched is stale.</summary>

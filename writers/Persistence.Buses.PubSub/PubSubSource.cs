@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Grpc.Core;
 using Persistence.Buses.PubSub.V1;
@@ -70,6 +71,15 @@ public sealed class PubSubSource : IMessageSource
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
         }
+    }
+
+    /// <summary>A message already received from the stream, without waiting; a failure is left for ReceiveAsync to report.</summary>
+    public bool TryReceive([NotNullWhen(true)] out IDelivery? delivery)
+    {
+        delivery = null;
+        if (_fatal is not null || !_received.Reader.TryRead(out var received)) return false;
+        delivery = received;
+        return true;
     }
 
     private async Task PullAsync()

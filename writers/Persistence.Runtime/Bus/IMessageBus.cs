@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Persistence.Runtime.Bus;
 
 /// <summary>One received message and the means to settle it. Settle exactly once.</summary>
@@ -20,6 +22,16 @@ public interface IMessageSource : IAsyncDisposable
 
     /// <summary>Waits for the next message. Throws OperationCanceledException when cancelled.</summary>
     ValueTask<IDelivery> ReceiveAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a message that is already here, without waiting; false when none is (or the source has failed, which the
+    /// next <see cref="ReceiveAsync"/> reports). Lets the loop drain what is ready in one go. By default: never.
+    /// </summary>
+    bool TryReceive([NotNullWhen(true)] out IDelivery? delivery)
+    {
+        delivery = null;
+        return false;
+    }
 
     /// <summary>Messages published but not yet acknowledged, where the bus can tell; null otherwise.</summary>
     long? Backlog { get; }

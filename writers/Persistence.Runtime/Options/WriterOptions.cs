@@ -15,7 +15,10 @@ public sealed record WriterOptions
 
     public int MaxBatchMessages { get; set; } = 500;
     public long MaxBatchBytes { get; set; } = 8 << 20;
-    /// <summary>How long a partial batch waits for more messages before it is written.</summary>
+    /// <summary>
+    /// How long a partial batch may wait for messages that are still being handed over. A partial batch is written
+    /// at once when nothing more is ready (the source has nothing waiting, or the budget is full).
+    /// </summary>
     public int BatchLingerMilliseconds { get; set; } = 50;
     /// <summary>Batches written at once. Acknowledgement stays per message, so order of completion does not matter.</summary>
     public int Concurrency { get; set; } = 2;

@@ -18,6 +18,18 @@ public sealed class ByteBudget(long capacity)
     /// <summary>How often a receive had to wait for room: backpressure events.</summary>
     public long Waits => Interlocked.Read(ref _waits);
 
+    /// <summary>Takes room for <paramref name="bytes"/> if there is some now; never waits.</summary>
+    public bool TryAcquire(long bytes)
+    {
+        lock (_gate)
+        {
+            if (_inUse + bytes > capacity && _inUse != 0) return false;
+            _inUse += bytes;
+            _peak = Math.Max(_peak, _inUse);
+            return true;
+        }
+    }
+
     public async Task AcquireAsync(long bytes, CancellationToken cancellationToken)
     {
         var waited = false;

@@ -49,23 +49,40 @@ public sealed class WriterLoop<T>(
         await receiving.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Handed over in place of a message when the receiver is about to wait (the source has nothing ready, or the
+    /// budget is full): nothing more is coming at once, so a partial batch is written now rather than lingering.
+    /// </summary>
+    private static readonly IDelivery NothingReady = new Marker();
+
     private async Task ReceiveAsync(ChannelWriter<IDelivery> inFlight, CancellationToken stopping)
     {
         try
         {
             while (true)
             {
-                var delivery = await source.ReceiveAsync(stopping).ConfigureAwait(false);
-                stats.OnReceived();
-                try
+                // TryReceive does not look at the token: without this, a stop would still drain what the source holds.
+                stopping.ThrowIfCancellationRequested();
+                if (!source.TryReceive(out var delivery))
                 {
-                    await budget.AcquireAsync(delivery.Message.Payload.Length, stopping).ConfigureAwait(false);
+                    var next = source.ReceiveAsync(stopping);
+                    if (!next.IsCompleted) inFlight.TryWrite(NothingReady);
+                    delivery = await next.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                stats.OnReceived();
+                if (!budget.TryAcquire(delivery.Message.Payload.Length))
                 {
-                    await delivery.NackAsync(CancellationToken.None).ConfigureAwait(false);
-                    stats.OnHandedBack(1);
-                    throw;
+                    inFlight.TryWrite(NothingReady);
+                    try
+                    {
+                        await budget.AcquireAsync(delivery.Message.Payload.Length, stopping).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        await delivery.NackAsync(CancellationToken.None).ConfigureAwait(false);
+                        stats.OnHandedBack(1);
+                        throw;
+                    }
                 }
                 inFlight.TryWrite(delivery);
             }
@@ -86,8 +103,14 @@ public sealed class WriterLoop<T>(
         var writing = new List<Task>();
         while (await inFlight.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            var batch = await CollectBatchAsync(inFlight, stopping).ConfigureAwait(false);
+            // A batch is collected once a writer is free, so what arrived while every writer was busy goes together.
             await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            var batch = await CollectBatchAsync(inFlight, stopping).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                slots.Release();
+                continue;
+            }
             // Every finished batch is awaited, not just dropped: SettleBatchAsync handles its own failures, and a
             // fault that still escaped (a bug) surfaces here instead of vanishing with the task.
             foreach (var done in writing.Where(t => t.IsCompleted).ToList())
@@ -104,31 +127,53 @@ public sealed class WriterLoop<T>(
         await Task.WhenAll(writing).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes what is handed over, up to a full batch. A partial batch is written as soon as the receiver has nothing
+    /// more ready; it waits (at most the linger) only while the receiver is still handing messages over.
+    /// </summary>
     private async Task<List<IDelivery>> CollectBatchAsync(ChannelReader<IDelivery> inFlight, CancellationToken stopping)
     {
         var batch = new List<IDelivery>();
         long bytes = 0;
-        using var linger = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        linger.CancelAfter(options.BatchLingerMilliseconds);
-        while (batch.Count < options.MaxBatchMessages && bytes < options.MaxBatchBytes)
+        var nothingReady = false;
+        CancellationTokenSource? linger = null;
+        try
         {
-            if (inFlight.TryRead(out var delivery))
+            while (batch.Count < options.MaxBatchMessages && bytes < options.MaxBatchBytes)
             {
-                batch.Add(delivery);
-                bytes += delivery.Message.Payload.Length;
-                continue;
-            }
-            if (batch.Count > 0 && linger.IsCancellationRequested)
-                break;
-            try
-            {
-                if (!await inFlight.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+                if (inFlight.TryRead(out var delivery))
+                {
+                    nothingReady = ReferenceEquals(delivery, NothingReady);
+                    if (nothingReady) continue;
+                    batch.Add(delivery);
+                    bytes += delivery.Message.Payload.Length;
+                    continue;
+                }
+                if (batch.Count == 0)
+                {
+                    // Only markers were waiting: wait for a message (or the end) before a batch starts.
+                    if (!await inFlight.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false)) break;
+                    continue;
+                }
+                if (nothingReady) break;
+                if (linger is null)
+                {
+                    linger = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    linger.CancelAfter(options.BatchLingerMilliseconds);
+                }
+                try
+                {
+                    if (!await inFlight.WaitToReadAsync(linger.Token).ConfigureAwait(false)) break;
+                }
+                catch (OperationCanceledException)
+                {
                     break;
+                }
             }
-            catch (OperationCanceledException)
-            {
-                if (batch.Count > 0) break;
-            }
+        }
+        finally
+        {
+            linger?.Dispose();
         }
         return batch;
     }
@@ -278,4 +323,11 @@ public sealed class WriterLoop<T>(
 
     private DeadLetterContext Context(InboundMessage message, string errorClass, string error, int attempts) =>
         new(source.Name, message.Id, identity.Name, identity.Type, errorClass, error, Math.Max(attempts, message.DeliveryAttempt));
+
+    private sealed class Marker : IDelivery
+    {
+        public InboundMessage Message => throw new InvalidOperationException("a marker carries no message");
+        public ValueTask AckAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("a marker is never settled");
+        public ValueTask NackAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("a marker is never settled");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 
 namespace Persistence.Runtime.Bus.InProcess;
@@ -37,6 +38,14 @@ public sealed class InProcessSubscription
         Interlocked.Decrement(ref _queued);
         _outstanding[message.Id] = message;
         return message;
+    }
+
+    internal bool TryTake([NotNullWhen(true)] out InboundMessage? message)
+    {
+        if (!_ready.Reader.TryRead(out message)) return false;
+        Interlocked.Decrement(ref _queued);
+        _outstanding[message.Id] = message;
+        return true;
     }
 
     internal void Ack(InboundMessage message)
@@ -85,6 +94,22 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
             throw new ObjectDisposedException(nameof(InProcessSource));
         }
         return new Delivery(this, message);
+    }
+
+    public bool TryReceive([NotNullWhen(true)] out IDelivery? delivery)
+    {
+        delivery = null;
+        if (_closed.IsCancellationRequested || !subscription.TryTake(out var message)) return false;
+        _held[message.Id] = message;
+        if (_closed.IsCancellationRequested)
+        {
+            // Closed while this message was being taken: give it back rather than hold it forever.
+            subscription.Redeliver(message);
+            _held.TryRemove(message.Id, out _);
+            return false;
+        }
+        delivery = new Delivery(this, message);
+        return true;
     }
 
     /// <summary>Closing is what a dead process does: pending receives end and every unsettled message is redelivered.</summary>

@@ -63,10 +63,8 @@ public sealed class WriterPods(RenderedStack stack, LoopbackServers servers) : I
             if (process.HasExited) Assert.Fail($"{process.Name} exited with {process.ExitCode} at start:\n{process.Tail(300)}");
             try
             {
-                // One connection per probe, closed by the prober once answered. A connection the writer's side closes
-                // (Connection: close, or one still open when it is killed) leaves the port in TIME_WAIT, and then the
-                // restarted writer's HttpListener-based health server fails to start (ArgumentNullException, exit 0):
-                // a HealthServer bug reported to the lead, kept out of this test's way.
+                // One connection per probe, as the kubelet's. The writer closes it (Connection: close), so the port has
+                // connections in TIME_WAIT when the writer is killed, as in a pod: the restarted writer must listen anyway.
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
                 using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz");
                 if (response.IsSuccessStatusCode) return;

@@ -71,7 +71,7 @@ public sealed class PubSubCrashLoopTests(LoopbackFixture servers)
                                                && await landed.CountAsync("SELECT count(*) FROM query_log") >= expected
                                                && await RenderedEnvironmentTests.OnlineIsNewestAsync(landed, workload),
             () => $"every result landed offline and the newest online (offline {landed.CountAsync("SELECT count(*) FROM feature__user__age").Result}, " +
-                  $"query_log {landed.CountAsync("SELECT count(*) FROM query_log").Result} of {expected}; online: {RenderedEnvironmentTests.OnlineMismatchAsync(landed, workload).Result})\n{servers.PubSubFrontEndReport}\n{pods.Outputs()}\n{pods.History}", 120);
+                  $"query_log {landed.CountAsync("SELECT count(*) FROM query_log").Result} of {expected}; online: {RenderedEnvironmentTests.OnlineMismatchAsync(landed, workload).Result})\n{servers.PubSubFrontEndReport}\n{pods.Counters()}\n{pods.Outputs()}\n{pods.History}", 120);
         var caughtUp = clock.Elapsed;
 
         bool Progress(long rows)

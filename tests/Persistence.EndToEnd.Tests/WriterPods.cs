@@ -41,6 +41,23 @@ public sealed class WriterPods(RenderedStack stack, LoopbackServers servers) : I
         await WaitHealthyAsync(next, env);
     }
 
+    /// <summary>Each running writer's own counters from /metrics (received, written, retries, dead-lettered, in flight), for failure messages.</summary>
+    public string Counters()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return string.Join("\n", _running.Values.Select(r =>
+        {
+            var port = r.Env[SettingNames.ToEnvironmentVariable(SettingNames.Writer.HealthPort)];
+            try
+            {
+                var lines = http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult()
+                    .Split('\n').Where(l => l.StartsWith("persistence_writer_", StringComparison.Ordinal) && !l.StartsWith("persistence_writer_inflight_budget", StringComparison.Ordinal));
+                return $"{r.Process.Name}: {string.Join("; ", lines)}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return $"{r.Process.Name}: /metrics did not answer ({e.Message})"; }
+        }));
+    }
+
     /// <summary>Every writer still running, or the output of the first that exited.</summary>
     public void AssertAllRunning()
     {

@@ -25,47 +25,64 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
 
     public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
     {
-        var rejected = new Dictionary<int, Rejection>();
-        var tables = new Dictionary<string, (TableSchema Schema, List<object?[]> Rows)>(StringComparer.Ordinal);
-        var queryLog = new List<object?[]>();
-
+        var rejected = new List<Rejection>();
+        var accepted = new List<QueryResult>(batch.Count);
+        QueryResult? checkedLast = null;
         for (var i = 0; i < batch.Count; i++)
         {
             var result = batch[i].Value;
             if (!result.StoreOffline) continue;
-            var conflict = await EnsureTablesAsync(result, cancellationToken).ConfigureAwait(false);
-            if (conflict is not null)
+            // Results of one query shape repeat the same features: checked once, not per result.
+            if (checkedLast is null || !SameFeatures(checkedLast, result))
             {
-                rejected[i] = new Rejection(i, conflict.Value.ErrorClass, conflict.Value.Reason);
-                continue;
+                var conflict = await EnsureTablesAsync(result, cancellationToken).ConfigureAwait(false);
+                if (conflict is not null)
+                {
+                    rejected.Add(new Rejection(i, conflict.Value.ErrorClass, conflict.Value.Reason));
+                    continue;
+                }
+                checkedLast = result;
             }
-            AddObservations(result, tables);
-            queryLog.Add(QueryLogRow(result));
+            accepted.Add(result);
         }
-        if (queryLog.Count > 0)
-            tables[FeatureTables.QueryLog] = (FeatureTables.QueryLogSchema, queryLog);
 
         var outbound = new List<OutboundMessage>();
-        foreach (var (table, (schema, rows)) in tables)
+        if (accepted.Count > 0)
         {
-            foreach (var chunk in rows.Chunk(maxRowsPerMessage))
-            {
-                var insert = new StreamingInsert
-                {
-                    Table = table,
-                    Schema = schema,
-                    // Wrapped, not copied: the encoded buffer is ours and is not touched again.
-                    Parquet = UnsafeByteOperations.UnsafeWrap(await ParquetCodec.EncodeToMemoryAsync(schema, chunk, cancellationToken).ConfigureAwait(false)),
-                    RowCount = chunk.Length,
-                    SourceQueryId = batch.Count == 1 ? batch[0].Value.QueryId : "",
-                    ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-                };
-                outbound.Add(new OutboundMessage(insert.ToByteArray(), Key: table));
-            }
-        }
-        if (outbound.Count > 0)
+            var columns = new BatchColumns(accepted);
+            foreach (var (table, rows) in columns.Tables(TableOf))
+                await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
+            await AddAsync(outbound, FeatureTables.QueryLog, columns.QueryLog(), batch, cancellationToken).ConfigureAwait(false);
             await streamingInsert.PublishAsync(outbound, cancellationToken).ConfigureAwait(false);
-        return new WriteResult([.. rejected.Values]);
+        }
+        return new WriteResult(rejected);
+    }
+
+    private async Task AddAsync(List<OutboundMessage> outbound, string table, TableColumns rows, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < rows.RowCount; start += maxRowsPerMessage)
+        {
+            var chunk = rows.RowCount <= maxRowsPerMessage ? rows : rows.Slice(start, Math.Min(maxRowsPerMessage, rows.RowCount - start));
+            var insert = new StreamingInsert
+            {
+                Table = table,
+                Schema = rows.Schema,
+                // Wrapped, not copied: the encoded buffer is ours and is not touched again.
+                Parquet = UnsafeByteOperations.UnsafeWrap(await ParquetCodec.EncodeToMemoryAsync(chunk, cancellationToken).ConfigureAwait(false)),
+                RowCount = chunk.RowCount,
+                SourceQueryId = batch.Count == 1 ? batch[0].Value.QueryId : "",
+                ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            };
+            outbound.Add(new OutboundMessage(insert.ToByteArray(), Key: table));
+        }
+    }
+
+    private static bool SameFeatures(QueryResult a, QueryResult b)
+    {
+        if (a.Features.Count != b.Features.Count) return false;
+        for (var f = 0; f < a.Features.Count; f++)
+            if (a.Features[f].Type != b.Features[f].Type || !string.Equals(a.Features[f].Fqn, b.Features[f].Fqn, StringComparison.Ordinal)) return false;
+        return true;
     }
 
     private async Task<(string ErrorClass, string Reason)?> EnsureTablesAsync(QueryResult result, CancellationToken cancellationToken)
@@ -102,38 +119,4 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         if (_tables.Count < 100_000) _tables[fqn] = table; // bounded, should a producer invent fqns
         return table;
     }
-
-    private void AddObservations(QueryResult result, Dictionary<string, (TableSchema, List<object?[]>)> tables)
-    {
-        // What every feature's row shares is computed once per row, not once per feature and row.
-        var rows = result.Rows.Count;
-        var entities = new string[rows];
-        var observed = new object[rows];
-        for (var r = 0; r < rows; r++)
-        {
-            entities[r] = ResultValidation.EntityKey(result, result.Rows[r]);
-            observed[r] = result.Rows[r].ObservedAt.ToDateTime();
-        }
-        for (var f = 0; f < result.Features.Count; f++)
-        {
-            var feature = result.Features[f];
-            var table = TableOf(feature.Fqn);
-            if (!tables.TryGetValue(table, out var entry))
-                tables[table] = entry = (FeatureTables.FeatureSchema(feature), []);
-            for (var r = 0; r < rows; r++)
-                entry.Item2.Add([FeatureTables.ObservationIdOf(result.QueryId, r, feature.Fqn), entities[r], Values.ToColumn(result.Rows[r].Values[f]), observed[r], result.QueryId, result.Environment]);
-        }
-    }
-
-    private static object?[] QueryLogRow(QueryResult result) =>
-    [
-        result.QueryId,
-        result.Environment,
-        result.DeploymentId,
-        result.OperationName,
-        result.StartedAt?.ToDateTime(),
-        result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d,
-        (long)result.Rows.Count,
-        (long)result.Features.Count,
-    ];
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using Persistence.Contracts.V1;
 using Persistence.Stores;
 using ValueType = Persistence.Contracts.V1.ValueType;
@@ -86,26 +88,71 @@ internal sealed class BatchColumns
     {
         var count = 0;
         foreach (var (result, _) in parts) count += _results[result].Rows.Count;
-        var ids = new string[count];
-        var at = 0;
-        foreach (var (result, f) in parts)
-        {
-            var queryId = _results[result].QueryId;
-            var fqn = _results[result].Features[f].Fqn;
-            for (var r = 0; r < _results[result].Rows.Count; r++)
-                ids[at++] = FeatureTables.ObservationIdOf(queryId, r, fqn);
-        }
+        var ids = ObservationIds(parts, count);
         // Every result writes this table (the usual case): the shared arrays are its columns.
         var everyResult = parts.Count == _results.Count && parts.Select((part, i) => part.Result == i).All(same => same);
         return new TableColumns(FeatureTables.FeatureSchema(feature),
         [
-            ColumnValues.Text(ids),
+            ColumnValues.Chars(ids.Slices.AsMemory(0, count)),
             ColumnValues.Text(everyResult ? _entities : Gather(_entities, parts, count)),
             ValueColumn(feature.Type, parts, count),
             ColumnValues.Of<DateTime>(everyResult ? _observed : Gather(_observed, parts, count)),
             ColumnValues.Text(everyResult ? _queryIds : Gather(_queryIds, parts, count)),
             ColumnValues.Text(everyResult ? _environments : Gather(_environments, parts, count)),
-        ]);
+        ]) { Lease = ids };
+    }
+
+    /// <summary>"{query id}/{row}/{fqn}" per row (<see cref="FeatureTables.ObservationIdOf"/>), as slices of one pooled buffer.</summary>
+    private ObservationIdBuffer ObservationIds(List<(int Result, int Feature)> parts, int count)
+    {
+        var chars = 0;
+        foreach (var (result, f) in parts)
+        {
+            var (queryId, fqn, rows) = (_results[result].QueryId, _results[result].Features[f].Fqn, _results[result].Rows.Count);
+            chars += rows * (queryId.Length + fqn.Length + 2) + Digits(rows);
+        }
+        var ids = new ObservationIdBuffer(chars, count);
+        var (at, row) = (0, 0);
+        var buffer = ids.Chars.AsSpan();
+        foreach (var (result, f) in parts)
+        {
+            var (queryId, fqn) = (_results[result].QueryId, _results[result].Features[f].Fqn);
+            for (var r = 0; r < _results[result].Rows.Count; r++)
+            {
+                var start = at;
+                queryId.CopyTo(buffer[at..]);
+                at += queryId.Length;
+                buffer[at++] = '/';
+                r.TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
+                at += written;
+                buffer[at++] = '/';
+                fqn.CopyTo(buffer[at..]);
+                at += fqn.Length;
+                ids.Slices[row++] = ids.Chars.AsMemory(start, at - start);
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>Decimal digits of 0 .. rows - 1 together.</summary>
+    private static int Digits(int rows)
+    {
+        var digits = 0;
+        for (long from = 0, to = 10, width = 1; from < rows; from = to, to *= 10, width++)
+            digits += (int)((Math.Min(to, rows) - from) * width);
+        return digits;
+    }
+
+    private sealed class ObservationIdBuffer(int chars, int count) : IDisposable
+    {
+        public char[] Chars { get; } = ArrayPool<char>.Shared.Rent(chars);
+        public ReadOnlyMemory<char>?[] Slices { get; } = ArrayPool<ReadOnlyMemory<char>?>.Shared.Rent(count);
+
+        public void Dispose()
+        {
+            ArrayPool<char>.Shared.Return(Chars);
+            ArrayPool<ReadOnlyMemory<char>?>.Shared.Return(Slices, clearArray: true);
+        }
     }
 
     private T[] Gather<T>(T[] shared, List<(int Result, int Feature)> parts, int count)

@@ -23,6 +23,9 @@ public abstract class ColumnValues
 
     public static ColumnValues Text(ReadOnlyMemory<string?> values) => new TextColumn(values);
 
+    /// <summary>Text as slices of one buffer (no string per row); null elements are nulls.</summary>
+    public static ColumnValues Chars(ReadOnlyMemory<ReadOnlyMemory<char>?> values) => new CharsColumn(values);
+
     /// <summary>Bytes, or vectors already encoded by <see cref="VectorBytes"/>; null elements are nulls.</summary>
     public static ColumnValues Binary(ReadOnlyMemory<ReadOnlyMemory<byte>?> values, ValueType type = ValueType.Bytes) => new BinaryColumn(values, type);
 
@@ -120,6 +123,16 @@ public abstract class ColumnValues
 
         internal override Task WriteAsync(ParquetRowGroupWriter group, DataField field, CancellationToken cancellationToken) =>
             WriteTextAsync(group, field, values, cancellationToken);
+    }
+
+    private sealed class CharsColumn(ReadOnlyMemory<ReadOnlyMemory<char>?> values) : ColumnValues
+    {
+        public override int Count => values.Length;
+        public override bool Holds(ValueType type) => type == ValueType.String;
+        public override ColumnValues Slice(int start, int length) => new CharsColumn(values.Slice(start, length));
+
+        internal override Task WriteAsync(ParquetRowGroupWriter group, DataField field, CancellationToken cancellationToken) =>
+            group.WriteAsync<ReadOnlyMemory<char>>(field, values, null, null, cancellationToken);
     }
 
     private sealed class BinaryColumn(ReadOnlyMemory<ReadOnlyMemory<byte>?> values, ValueType type) : ColumnValues

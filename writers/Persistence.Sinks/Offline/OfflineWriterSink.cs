@@ -20,6 +20,8 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
     // (fqn, type) whose table is known to exist with that type.
     private readonly ConcurrentDictionary<(string Fqn, Persistence.Contracts.V1.ValueType Type), bool> _ensured = new();
     private bool _queryLogEnsured;
+    private readonly ConcurrentBag<MemoryStream> _buffers = [];
+    private const int MaxPooledBuffer = 1 << 20;
     // Table -> the fqn that first wrote it here: a second fqn on the same table is refused, never mixed in.
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
 
@@ -51,7 +53,8 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         {
             var columns = new BatchColumns(accepted);
             foreach (var (table, rows) in columns.Tables(TableOf))
-                await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
+                using (rows)
+                    await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
             await AddAsync(outbound, FeatureTables.QueryLog, columns.QueryLog(), batch, cancellationToken).ConfigureAwait(false);
             await streamingInsert.PublishAsync(outbound, cancellationToken).ConfigureAwait(false);
         }
@@ -60,21 +63,40 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
 
     private async Task AddAsync(List<OutboundMessage> outbound, string table, TableColumns rows, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
     {
-        for (var start = 0; start < rows.RowCount; start += maxRowsPerMessage)
+        var buffer = RentBuffer();
+        try
         {
-            var chunk = rows.RowCount <= maxRowsPerMessage ? rows : rows.Slice(start, Math.Min(maxRowsPerMessage, rows.RowCount - start));
-            var insert = new StreamingInsert
+            for (var start = 0; start < rows.RowCount; start += maxRowsPerMessage)
             {
-                Table = table,
-                Schema = rows.Schema,
-                // Wrapped, not copied: the encoded buffer is ours and is not touched again.
-                Parquet = UnsafeByteOperations.UnsafeWrap(await ParquetCodec.EncodeToMemoryAsync(chunk, cancellationToken).ConfigureAwait(false)),
-                RowCount = chunk.RowCount,
-                SourceQueryId = batch.Count == 1 ? batch[0].Value.QueryId : "",
-                ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-            };
-            outbound.Add(new OutboundMessage(insert.ToByteArray(), Key: table));
+                var chunk = rows.RowCount <= maxRowsPerMessage ? rows : rows.Slice(start, Math.Min(maxRowsPerMessage, rows.RowCount - start));
+                buffer.SetLength(0);
+                await ParquetCodec.EncodeAsync(buffer, chunk, cancellationToken).ConfigureAwait(false);
+                var insert = new StreamingInsert
+                {
+                    Table = table,
+                    Schema = rows.Schema,
+                    // Wrapped, not copied: the message's own bytes are its one copy (the buffer is reused for the next).
+                    Parquet = UnsafeByteOperations.UnsafeWrap(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)),
+                    RowCount = chunk.RowCount,
+                    SourceQueryId = batch.Count == 1 ? batch[0].Value.QueryId : "",
+                    ProducedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                };
+                outbound.Add(new OutboundMessage(insert.ToByteArray(), Key: table));
+            }
         }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
+    }
+
+    // Encoding buffers, one per concurrent batch: a table's parquet grows a fresh stream past the large object heap's
+    // threshold, and each such buffer is a gen2 allocation. Big ones are not kept.
+    private MemoryStream RentBuffer() => _buffers.TryTake(out var buffer) ? buffer : new MemoryStream();
+
+    private void ReturnBuffer(MemoryStream buffer)
+    {
+        if (buffer.Capacity <= MaxPooledBuffer && _buffers.Count < 4) _buffers.Add(buffer);
     }
 
     private static bool SameFeatures(QueryResult a, QueryResult b)

@@ -27,6 +27,10 @@ public static class ParquetCodec
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
+    /// <summary>Writes <paramref name="table"/> as one parquet file of one row group to <paramref name="destination"/>.</summary>
+    public static Task EncodeAsync(Stream destination, TableColumns table, CancellationToken cancellationToken = default) =>
+        EncodeAsync(destination, table.Schema, [table.Columns], cancellationToken);
+
     /// <summary>Writes one parquet file to <paramref name="destination"/> with one row group per element of <paramref name="rowGroups"/>.</summary>
     public static Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default) =>
         EncodeAsync(destination, schema, rowGroups.Select(rows => TableColumns.FromRows(schema, rows).Columns), cancellationToken);

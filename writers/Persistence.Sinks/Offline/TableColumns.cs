@@ -3,8 +3,13 @@ using Persistence.Contracts.V1;
 namespace Persistence.Sinks.Offline;
 
 /// <summary>A table's rows as typed columns in its schema's column order: what the parquet codec encodes.</summary>
-public sealed record TableColumns(TableSchema Schema, IReadOnlyList<ColumnValues> Columns)
+/// <remarks>Dispose returns the pooled buffers some columns are built in (<see cref="Lease"/>); slices own none.</remarks>
+public sealed record TableColumns(TableSchema Schema, IReadOnlyList<ColumnValues> Columns) : IDisposable
 {
+    internal IDisposable? Lease { get; init; }
+
+    public void Dispose() => Lease?.Dispose();
+
     public int RowCount => Columns.Count == 0 ? 0 : Columns[0].Count;
 
     /// <summary>Boxed rows in the schema's column order as columns (for callers that have rows; the offline writer builds columns).</summary>

@@ -5,6 +5,7 @@ using Persistence.Contracts.V1;
 using Persistence.Runtime.Bus;
 using Persistence.Runtime.Pipeline;
 using Persistence.Stores;
+using ValueType = Persistence.Contracts.V1.ValueType;
 
 namespace Persistence.Sinks.Offline;
 
@@ -18,8 +19,9 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
     // Per fqn: its table name (TableFor runs a regex and ToLowerInvariant; a writer sees the same few fqns all day).
     private readonly ConcurrentDictionary<string, string> _tables = new(StringComparer.Ordinal);
     // (fqn, type) whose table is known to exist with that type.
-    private readonly ConcurrentDictionary<(string Fqn, Persistence.Contracts.V1.ValueType Type), bool> _ensured = new();
+    private readonly ConcurrentDictionary<(string Fqn, ValueType Type), bool> _ensured = new();
     private bool _queryLogEnsured;
+    private readonly SemaphoreSlim _ensuring = new(1, 1);
     private readonly ConcurrentBag<MemoryStream> _buffers = [];
     private const int MaxPooledBuffer = 1 << 20;
     // Table -> the fqn that first wrote it here: a second fqn on the same table is refused, never mixed in.
@@ -28,7 +30,8 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
     public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
     {
         var rejected = new List<Rejection>();
-        var accepted = new List<QueryResult>(batch.Count);
+        var candidates = new List<(int Index, QueryResult Result)>(batch.Count);
+        var missing = new Dictionary<(string, ValueType), FeatureDescriptor>();
         QueryResult? checkedLast = null;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -37,28 +40,59 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
             // Results of one query shape repeat the same features: checked once, not per result.
             if (checkedLast is null || !SameFeatures(checkedLast, result))
             {
-                var conflict = await EnsureTablesAsync(result, cancellationToken).ConfigureAwait(false);
-                if (conflict is not null)
+                if (Collision(result) is { } collision)
                 {
-                    rejected.Add(new Rejection(i, conflict.Value.ErrorClass, conflict.Value.Reason));
+                    rejected.Add(new Rejection(i, "table_collision", collision));
                     continue;
                 }
+                foreach (var feature in result.Features)
+                    if (!_ensured.ContainsKey((feature.Fqn, feature.Type))) missing.TryAdd((feature.Fqn, feature.Type), feature);
                 checkedLast = result;
             }
-            accepted.Add(result);
+            candidates.Add((i, result));
         }
+        if (candidates.Count == 0) return new WriteResult(rejected);
 
-        var outbound = new List<OutboundMessage>();
-        if (accepted.Count > 0)
+        // New tables are created while the batch is encoded; nothing is published before they exist, and a result
+        // whose table the catalog refuses is left out (its rows encoded again without it: rare, a type change).
+        var ensuring = missing.Count > 0 || !_queryLogEnsured ? EnsureTablesAsync(missing.Values, cancellationToken) : null;
+        List<OutboundMessage> outbound;
+        try
         {
-            var columns = new BatchColumns(accepted);
-            foreach (var (table, rows) in columns.Tables(TableOf))
-                using (rows)
-                    await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
-            await AddAsync(outbound, FeatureTables.QueryLog, columns.QueryLog(), batch, cancellationToken).ConfigureAwait(false);
-            await streamingInsert.PublishAsync(outbound, cancellationToken).ConfigureAwait(false);
+            outbound = await EncodeAsync([.. candidates.Select(c => c.Result)], batch, cancellationToken).ConfigureAwait(false);
         }
-        return new WriteResult(rejected);
+        catch (Exception) when (ensuring is not null)
+        {
+            // Two types of one feature in the batch cannot share a table: the catalog refuses one, then it encodes.
+            if ((await ensuring.ConfigureAwait(false)).Count == 0) throw;
+            outbound = [];
+        }
+        if (ensuring is not null && await ensuring.ConfigureAwait(false) is { Count: > 0 } conflicts)
+        {
+            var kept = new List<QueryResult>(candidates.Count);
+            foreach (var (index, result) in candidates)
+            {
+                if (result.Features.Select(f => conflicts.GetValueOrDefault((f.Fqn, f.Type))).FirstOrDefault(reason => reason is not null) is { } reason)
+                    rejected.Add(new Rejection(index, "schema_conflict", reason));
+                else
+                    kept.Add(result);
+            }
+            outbound = kept.Count > 0 ? await EncodeAsync(kept, batch, cancellationToken).ConfigureAwait(false) : [];
+        }
+        if (outbound.Count > 0)
+            await streamingInsert.PublishAsync(outbound, cancellationToken).ConfigureAwait(false);
+        return new WriteResult([.. rejected.OrderBy(r => r.Index)]);
+    }
+
+    private async Task<List<OutboundMessage>> EncodeAsync(List<QueryResult> results, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
+    {
+        var outbound = new List<OutboundMessage>();
+        var columns = new BatchColumns(results);
+        foreach (var (table, rows) in columns.Tables(TableOf))
+            using (rows)
+                await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
+        await AddAsync(outbound, FeatureTables.QueryLog, columns.QueryLog(), batch, cancellationToken).ConfigureAwait(false);
+        return outbound;
     }
 
     private async Task AddAsync(List<OutboundMessage> outbound, string table, TableColumns rows, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
@@ -107,31 +141,53 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         return true;
     }
 
-    private async Task<(string ErrorClass, string Reason)?> EnsureTablesAsync(QueryResult result, CancellationToken cancellationToken)
+    private string? Collision(QueryResult result)
     {
-        if (!_queryLogEnsured)
-        {
-            await catalog.EnsureTableAsync(FeatureTables.QueryLog, FeatureTables.QueryLogSchema, cancellationToken).ConfigureAwait(false);
-            _queryLogEnsured = true;
-        }
         foreach (var feature in result.Features)
         {
             var table = TableOf(feature.Fqn);
             if (_owners.GetOrAdd(table, feature.Fqn) is var owner && owner != feature.Fqn)
-                return ("table_collision", $"features {owner} and {feature.Fqn} both map to table {table}; rename one of them");
-            if (_ensured.ContainsKey((feature.Fqn, feature.Type))) continue;
-            try
-            {
-                await catalog.EnsureTableAsync(table, FeatureTables.FeatureSchema(feature), cancellationToken).ConfigureAwait(false);
-                _ensured[(feature.Fqn, feature.Type)] = true;
-            }
-            catch (SchemaConflictException e)
-            {
-                return ("schema_conflict", $"feature {feature.Fqn} ({feature.Type}) cannot be written to table {table}: {e.Message}. " +
-                       "A feature's type cannot change in place: give the new type a new feature name, or migrate the table.");
-            }
+                return $"features {owner} and {feature.Fqn} both map to table {table}; rename one of them";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Creates the tables not yet known, one at a time on one pooled connection; batches written at the same time
+    /// wait for each other's pass rather than checking the same tables twice. Returns the reason per refused feature.
+    /// </summary>
+    private async Task<Dictionary<(string, ValueType), string>> EnsureTablesAsync(IEnumerable<FeatureDescriptor> features, CancellationToken cancellationToken)
+    {
+        var conflicts = new Dictionary<(string, ValueType), string>();
+        await _ensuring.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_queryLogEnsured)
+            {
+                await catalog.EnsureTableAsync(FeatureTables.QueryLog, FeatureTables.QueryLogSchema, cancellationToken).ConfigureAwait(false);
+                _queryLogEnsured = true;
+            }
+            foreach (var feature in features)
+            {
+                if (_ensured.ContainsKey((feature.Fqn, feature.Type))) continue; // another batch's pass made it
+                var table = TableOf(feature.Fqn);
+                try
+                {
+                    await catalog.EnsureTableAsync(table, FeatureTables.FeatureSchema(feature), cancellationToken).ConfigureAwait(false);
+                    _ensured[(feature.Fqn, feature.Type)] = true;
+                }
+                catch (SchemaConflictException e)
+                {
+                    conflicts[(feature.Fqn, feature.Type)] = $"feature {feature.Fqn} ({feature.Type}) cannot be written to table {table}: {e.Message}. " +
+                        "A feature's type cannot change in place: give the new type a new feature name, or migrate the table.";
+                }
+            }
+        }
+        finally
+        {
+            _ensuring.Release();
+        }
+        return conflicts;
     }
 
     private string TableOf(string fqn)

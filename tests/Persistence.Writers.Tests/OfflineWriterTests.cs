@@ -56,6 +56,31 @@ public sealed class OfflineWriterTests
     }
 
     [Fact]
+    public async Task Results_with_different_features_in_one_batch_and_tables_over_one_message_land_every_row_once()
+    {
+        await using var temp = new TempDatabase();
+        var store = new DuckDbOfflineStore(temp.Db);
+        var published = new RecordingPublisher();
+        var (age, city) = (TestData.Feature("user.age", ValueType.Int), TestData.Feature("user.city", ValueType.String));
+        var both = TestData.Result("q1", At, [age, city], (1, [Values.Of(1L), Values.Of("Oslo")]), (2, [Values.Null(), Values.Null()]), (3, [Values.Of(3L), Values.Of("Rome")]));
+        var ageOnly = TestData.Result("q2", At, [age], (4, [Values.Of(4L)]), (5, [Values.Null()]));
+        var cityFirst = TestData.Result("q3", At, [city, age], (6, [Values.Of("Lima"), Values.Of(6L)]));
+        // Two rows per message: every table is split, and each table's rows come from a different set of results.
+        await new OfflineWriterSink(store, published, maxRowsPerMessage: 2).WriteAsync(TestData.Batch(both, ageOnly, cityFirst), default);
+
+        var inserts = published.Published.Select(p => StreamingInsert.Parser.ParseFrom(p.Payload.Span)).ToArray();
+        Assert.All(inserts, insert => Assert.InRange(insert.RowCount, 1, 2));
+        Assert.Empty((await new StreamingInsertSink(store).WriteAsync(TestData.Batch(inserts), default)).Rejected);
+
+        Assert.Equal(6, temp.Count("SELECT count(*) FROM feature__user__age"));
+        Assert.Equal(4, temp.Count("SELECT count(*) FROM feature__user__city"));
+        Assert.Equal(2, temp.Count("SELECT count(*) FROM feature__user__age WHERE value IS NULL"));
+        Assert.Equal(6L, temp.Scalar("SELECT value FROM feature__user__age WHERE observation_id = 'q3/0/user.age' AND entity_key = 'user:6' AND query_id = 'q3'"));
+        Assert.Equal("Rome", temp.Scalar("SELECT value FROM feature__user__city WHERE observation_id = 'q1/2/user.city' AND entity_key = 'user:3'"));
+        Assert.Equal(3, temp.Count("SELECT count(*) FROM query_log"));
+    }
+
+    [Fact]
     public async Task A_feature_whose_type_changed_is_rejected_with_the_reason_and_others_still_publish()
     {
         await using var temp = new TempDatabase();

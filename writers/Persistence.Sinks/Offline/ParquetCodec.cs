@@ -20,23 +20,45 @@ public static class ParquetCodec
     }
 
     /// <summary>Encodes into a buffer returned without a copy (the memory stream's own array, trimmed by length).</summary>
-    public static async Task<ReadOnlyMemory<byte>> EncodeToMemoryAsync(TableSchema schema, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken = default)
+    public static async Task<ReadOnlyMemory<byte>> EncodeToMemoryAsync(TableColumns table, CancellationToken cancellationToken = default)
     {
         var buffer = new MemoryStream();
-        await EncodeAsync(buffer, schema, [rows], cancellationToken).ConfigureAwait(false);
+        await EncodeAsync(buffer, table.Schema, [table.Columns], cancellationToken).ConfigureAwait(false);
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
+    /// <summary>Writes <paramref name="table"/> as one parquet file of one row group to <paramref name="destination"/>.</summary>
+    public static Task EncodeAsync(Stream destination, TableColumns table, CancellationToken cancellationToken = default) =>
+        EncodeAsync(destination, table.Schema, [table.Columns], cancellationToken);
+
     /// <summary>Writes one parquet file to <paramref name="destination"/> with one row group per element of <paramref name="rowGroups"/>.</summary>
-    public static async Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default)
+    public static Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<object?[]>> rowGroups, CancellationToken cancellationToken = default) =>
+        EncodeAsync(destination, schema, rowGroups.Select(rows => TableColumns.FromRows(schema, rows).Columns), cancellationToken);
+
+    /// <summary>Writes one parquet file with one row group per element of <paramref name="rowGroups"/>, each the schema's columns in order.</summary>
+    public static async Task EncodeAsync(Stream destination, TableSchema schema, IEnumerable<IReadOnlyList<ColumnValues>> rowGroups, CancellationToken cancellationToken = default)
     {
         var fields = schema.Columns.Select(ToField).ToArray();
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), destination, cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var rows in rowGroups)
+        foreach (var columns in rowGroups)
         {
+            Check(schema, columns);
             using var group = writer.CreateRowGroup();
             for (var c = 0; c < fields.Length; c++)
-                await WriteColumnAsync(group, fields[c], schema.Columns[c].Type, rows, c, cancellationToken).ConfigureAwait(false);
+                await columns[c].WriteAsync(group, fields[c], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void Check(TableSchema schema, IReadOnlyList<ColumnValues> columns)
+    {
+        if (columns.Count != schema.Columns.Count)
+            throw new ArgumentException($"{columns.Count} columns for a schema of {schema.Columns.Count}", nameof(columns));
+        for (var c = 0; c < columns.Count; c++)
+        {
+            if (!columns[c].Holds(schema.Columns[c].Type))
+                throw new ArgumentException($"column '{schema.Columns[c].Name}' ({schema.Columns[c].Type}) is given values of another type", nameof(columns));
+            if (columns[c].Count != columns[0].Count)
+                throw new ArgumentException($"column '{schema.Columns[c].Name}' has {columns[c].Count} values, column '{schema.Columns[0].Name}' {columns[0].Count}", nameof(columns));
         }
     }
 
@@ -91,21 +113,6 @@ public static class ParquetCodec
         clr == typeof(ReadOnlyMemory<char>) ? typeof(string) : clr == typeof(ReadOnlyMemory<byte>) ? typeof(byte[]) : clr;
 
     private static DataField ToField(Column column) => new(column.Name, ClrType(column.Type), isNullable: true);
-
-    private static async Task WriteColumnAsync(ParquetRowGroupWriter group, DataField field, ValueType type, IReadOnlyList<object?[]> rows, int c, CancellationToken ct)
-    {
-        switch (type)
-        {
-            case ValueType.Int: await group.WriteAsync<long>(field, rows.Select(r => (long?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
-            case ValueType.Float: await group.WriteAsync<double>(field, rows.Select(r => (double?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
-            case ValueType.Bool: await group.WriteAsync<bool>(field, rows.Select(r => (bool?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
-            case ValueType.Timestamp: await group.WriteAsync<DateTime>(field, rows.Select(r => (DateTime?)r[c]).ToArray(), null, null, ct).ConfigureAwait(false); break;
-            case ValueType.String: await group.WriteAsync(field, rows.Select(r => (string)r[c]!).ToArray(), null).ConfigureAwait(false); break;
-            case ValueType.Bytes: await group.WriteAsync(field, rows.Select(r => (byte[])r[c]!).ToArray(), null).ConfigureAwait(false); break;
-            case ValueType.Vector: await group.WriteAsync(field, rows.Select(r => r[c] is float[] v ? VectorBytes.Encode(v) : null!).ToArray(), null).ConfigureAwait(false); break;
-            default: throw new SchemaConflictException($"column {field.Name}: type {type} cannot be stored");
-        }
-    }
 
     internal static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, DataField field, ValueType type, int count, CancellationToken ct)
     {

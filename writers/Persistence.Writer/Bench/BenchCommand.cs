@@ -52,7 +52,7 @@ public static class BenchCommand
             rows.Add(await MeasureAsync($"Kafka source vs bare consumer ({shape}, mock cluster)", "msg/s", 0.5, runs,
                 () => new KafkaBench(servers.KafkaBootstrap!).RunAsync(shape)).ConfigureAwait(false));
         }
-        if (Selected("postgres") || Selected("growth"))
+        if (Selected("postgres") || Selected("growth") || Selected("offline")) // the offline row's catalog is the PostgreSQL store
             await servers.StartPostgresAsync(options.Get("postgres")).ConfigureAwait(false);
         if (Selected("postgres"))
         {

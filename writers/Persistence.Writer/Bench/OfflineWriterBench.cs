@@ -40,10 +40,10 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
     /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
     private static async Task<double> CodecAloneAsync(List<QueryResult> results, int batch)
     {
-        // The rows the sink builds, built here untimed: one table per feature plus query_log per batch.
+        // The rows the sink builds, built here untimed as the typed columns the codec takes: one table per feature plus query_log per batch.
         var work = results.Chunk(batch).SelectMany(chunk =>
         {
-            var tables = new List<(TableSchema, List<object?[]>)>();
+            var tables = new List<(TableSchema Schema, List<object?[]> Rows)>();
             var first = chunk[0];
             for (var f = 0; f < first.Features.Count; f++)
                 tables.Add((FeatureTables.FeatureSchema(first.Features[f]), [.. chunk.SelectMany(result => result.Rows.Select((row, r) => new object?[]
@@ -56,11 +56,11 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
                 result.QueryId, result.Environment, result.DeploymentId, result.OperationName, result.StartedAt?.ToDateTime(),
                 result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d, (long)result.Rows.Count, (long)result.Features.Count,
             })]));
-            return tables;
+            return tables.Select(table => TableColumns.FromRows(table.Schema, table.Rows));
         }).ToList();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (table, ct) =>
-            await ParquetCodec.EncodeAsync(table.Item1, table.Item2, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await ParquetCodec.EncodeToMemoryAsync(table, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return clock.Elapsed.TotalSeconds;
     }
 }

@@ -61,8 +61,13 @@ public sealed record PubSubConfig
     /// <summary>The project's number: the Pub/Sub service agent (service-&lt;number&gt;@gcp-sa-pubsub...) needs rights on the DLQ.</summary>
     public required string ProjectNumber { get; init; }
 
-    /// <summary>Deliveries before a message goes to the dead-letter topic (5-100).</summary>
-    public int MaxDeliveryAttempts { get; init; } = 5;
+    /// <summary>
+    /// Deliveries before Pub/Sub moves a message to the dead-letter topic (5-100). 10, not Pub/Sub's 5: every crash or
+    /// restart of a writer costs what it held one attempt (the lease runs out), while messages a writer cannot write
+    /// are dead-lettered by the writer itself, with their reason; the policy is the backstop for a message that kills
+    /// the process.
+    /// </summary>
+    public int MaxDeliveryAttempts { get; init; } = 10;
 
     /// <summary>Ack deadline in seconds (10-600).</summary>
     public int AckDeadlineSeconds { get; init; } = 60;

@@ -25,7 +25,10 @@ internal static class PubSubRules
             yield return Error($"{Paths.PubSub}.projectNumber", $"\"{pubsub.ProjectNumber}\" is not a project number; the Pub/Sub service agent service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com needs rights on the DLQ",
                 "gcloud projects describe <project> --format='value(projectNumber)'");
         if (pubsub.MaxDeliveryAttempts is < 5 or > 100)
-            yield return Error($"{Paths.PubSub}.maxDeliveryAttempts", $"Pub/Sub accepts 5 to 100 delivery attempts, got {pubsub.MaxDeliveryAttempts}", "use 5 (the default) to 100");
+            yield return Error($"{Paths.PubSub}.maxDeliveryAttempts", $"Pub/Sub accepts 5 to 100 delivery attempts, got {pubsub.MaxDeliveryAttempts}", "use 10 (the default) to 100");
+        else if (pubsub.MaxDeliveryAttempts < 10)
+            yield return Warning($"{Paths.PubSub}.maxDeliveryAttempts", $"{pubsub.MaxDeliveryAttempts} attempts: every crash or restart of a writer costs the messages it held one attempt, so a few in a row can dead-letter valid results (writers dead-letter what they cannot write themselves)",
+                "use 10 (the default) or more");
         if (pubsub.AckDeadlineSeconds is < 10 or > 600)
             yield return Error($"{Paths.PubSub}.ackDeadlineSeconds", $"Pub/Sub accepts an ack deadline of 10 to 600 seconds, got {pubsub.AckDeadlineSeconds}", "use 60 (writers extend leases while they work)");
     }

@@ -10,9 +10,15 @@ if [ -x tests/setup/install-servers.sh ]; then
 fi
 
 results=$(mktemp -d)
+# The Pub/Sub crash loop (writers SIGKILLed under load) runs on its own after the rest: on 2 busy cores the
+# emulator itself starves and misses leases (docs/operations.md, "The Pub/Sub emulator and killed writers").
+crash_loop='*PubSubCrashLoopTests*'
 set +e
-dotnet test --solution PersistenceStack.sln --results-directory "$results" --report-xunit-trx 2>&1 | tee "$results/output.log"
+dotnet test --solution PersistenceStack.sln --results-directory "$results" --report-xunit-trx -- --filter-not-class "$crash_loop" 2>&1 | tee "$results/output.log"
 status=${PIPESTATUS[0]}
+dotnet test --project tests/Persistence.EndToEnd.Tests --no-build --results-directory "$results" --report-xunit-trx -- --filter-class "$crash_loop" 2>&1 | tee -a "$results/output.log"
+crash_status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] && status=$crash_status
 set -e
 
 # One closing line any CI reader understands, summed over every test project.

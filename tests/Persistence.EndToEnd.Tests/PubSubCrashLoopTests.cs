@@ -71,8 +71,15 @@ public sealed class PubSubCrashLoopTests(LoopbackFixture servers)
                                                && await landed.CountAsync("SELECT count(*) FROM query_log") >= expected
                                                && await RenderedEnvironmentTests.OnlineIsNewestAsync(landed, workload),
             () => $"every result landed offline and the newest online (offline {landed.CountAsync("SELECT count(*) FROM feature__user__age").Result}, " +
-                  $"query_log {landed.CountAsync("SELECT count(*) FROM query_log").Result} of {expected}; online: {RenderedEnvironmentTests.OnlineMismatchAsync(landed, workload).Result})\n{servers.PubSubFrontEndReport}\n{pods.Counters()}\n{pods.Outputs()}\n{pods.History}", 120);
+                  $"query_log {landed.CountAsync("SELECT count(*) FROM query_log").Result} of {expected}; online: {RenderedEnvironmentTests.OnlineMismatchAsync(landed, workload).Result})\n{servers.PubSubFrontEndReport}\n{DeadLettersBySource(bus)}\n{pods.Counters()}\n{pods.Outputs()}\n{pods.History}", 120);
         var caughtUp = clock.Elapsed;
+
+        static string DeadLettersBySource(StackBus bus)
+        {
+            var letters = bus.DrainDeadLettersAsync(TimeSpan.FromSeconds(3)).GetAwaiter().GetResult();
+            return $"on the DLQ: {letters.Count} (" + string.Join(", ", letters.GroupBy(l => l.Attributes.GetValueOrDefault("CloudPubSubDeadLetterSourceSubscription") ?? l.Attributes.GetValueOrDefault("x-origin-topic") ?? "?")
+                .Select(g => $"{g.Key}: {g.Count()}")) + ")";
+        }
 
         bool Progress(long rows)
         {

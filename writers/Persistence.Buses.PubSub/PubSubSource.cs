@@ -168,7 +168,7 @@ public sealed class PubSubSource : IMessageSource
         var due = new List<string>();
         foreach (var (ackId, expires) in _leases)
         {
-            if (expires - ServerClockMargin <= now)
+            if (!IsLive(expires, now))
             {
                 // Missed: Pub/Sub has already redelivered it under a new ack id; extending this one would only be refused.
                 if (_leases.TryRemove(ackId, out _)) Interlocked.Increment(ref _leasesLost);
@@ -191,7 +191,7 @@ public sealed class PubSubSource : IMessageSource
             var now = DateTime.UtcNow;
             while (ids.Count < MaxIdsPerRequest && _toAck.TryDequeue(out var id))
             {
-                if (_leases.TryGetValue(id, out var expires) && expires - ServerClockMargin > now) ids.Add(id);
+                if (_leases.TryGetValue(id, out var expires) && IsLive(expires, now)) ids.Add(id);
                 else SkipAck(id);
             }
             if (ids.Count == 0) return;
@@ -229,6 +229,8 @@ public sealed class PubSubSource : IMessageSource
             throw;
         }
     }
+
+    private static bool IsLive(DateTime expires, DateTime now) => expires - ServerClockMargin > now;
 
     /// <summary>
     /// A message whose lease ran out is not acknowledged: it was (or is about to be) redelivered under a new ack id,
@@ -284,8 +286,8 @@ public sealed class PubSubSource : IMessageSource
 
         public ValueTask AckAsync(CancellationToken cancellationToken)
         {
-            if (source._leases.ContainsKey(received.AckId)) source._toAck.Enqueue(received.AckId);
-            else source.SkipAck(received.AckId); // its lease ran out: redelivered, see SkipAck
+            // Sent with the next flush, which drops it instead if its lease has run out by then (see SkipAck).
+            source._toAck.Enqueue(received.AckId);
             return ValueTask.CompletedTask;
         }
 
@@ -303,4 +305,4 @@ public sealed class PubSubSource : IMessageSource
 /// <param name="LeasesLost">Leases that ran out before they were extended (each costs the message a delivery attempt).</param>
 /// <param name="AcksRefused">Ack ids Pub/Sub refused (stale), dropped so they do not block the others.</param>
 /// <param name="AcksSkipped">Messages written after their lease ran out, so not acknowledged (their redelivery is).</param>
-public sealed record PubSubSourceStats(long Received, long Redelivered, int MaxDeliveryAttempt, long LeasesLost, long AcksRefused, int Leased, long AcksSkipped = 0);
+public sealed record PubSubSourceStats(long Received, long Redelivered, int MaxDeliveryAttempt, long LeasesLost, long AcksRefused, int Leased, long AcksSkipped);

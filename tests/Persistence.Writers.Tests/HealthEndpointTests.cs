@@ -29,7 +29,8 @@ public sealed class HealthEndpointTests
         {
             await first.StartAsync();
             await Eventually.WaitAsync(async () => await StatusAsync(http, "healthz") == 200, () => "/healthz to answer", 30);
-            Assert.Equal(200, await StatusAsync(http, "readyz?probe=kubelet"));
+            // Readiness follows the startup checks, which run after the endpoint is up: wait for it, do not race it.
+            await Eventually.WaitAsync(async () => await StatusAsync(http, "readyz?probe=kubelet") == 200, () => "/readyz to turn ready", 30);
             Assert.Equal(404, await StatusAsync(http, "nothing-here"));
             Assert.Contains("persistence_writer_received_total{writer=\"health-writer\",type=\"METRICS_WRITER\"} 0", await http.GetStringAsync("metrics"));
             for (var i = 0; i < 20; i++) Assert.Equal(200, await StatusAsync(http, "healthz"));

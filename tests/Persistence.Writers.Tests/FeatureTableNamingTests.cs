@@ -49,7 +49,7 @@ public sealed class FeatureTableNamingTests
         // so half of the rows dropped as duplicates.
         var result = TestData.Result("q1", At, features, (1, [Values.Of(0.1), Values.Of(10.0)]), (2, [Values.Of(0.2), Values.Of(20.0)]));
 
-        var offline = await new OfflineWriterSink(store, published).WriteAsync(TestData.Batch(result), default);
+        var offline = await new OfflineWriterSink(store, published).WriteAsync(TestData.OfflineBatch(result), default);
         Assert.Empty(offline.Rejected);
         var inserts = published.Published.Select(p => StreamingInsert.Parser.ParseFrom(p.Payload.Span)).ToArray();
         Assert.Empty((await new StreamingInsertSink(store).WriteAsync(TestData.Batch(inserts), default)).Rejected);

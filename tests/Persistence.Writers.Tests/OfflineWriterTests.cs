@@ -30,7 +30,7 @@ public sealed class OfflineWriterTests
         await using var temp = new TempDatabase();
         var store = new DuckDbOfflineStore(temp.Db);
         var published = new RecordingPublisher();
-        await new OfflineWriterSink(store, published).WriteAsync(TestData.Batch(Result("q1")), default);
+        await new OfflineWriterSink(store, published).WriteAsync(TestData.OfflineBatch(Result("q1")), default);
 
         // Stage one created every table but inserted nothing.
         foreach (var feature in Features)
@@ -66,7 +66,7 @@ public sealed class OfflineWriterTests
         var ageOnly = TestData.Result("q2", At, [age], (4, [Values.Of(4L)]), (5, [Values.Null()]));
         var cityFirst = TestData.Result("q3", At, [city, age], (6, [Values.Of("Lima"), Values.Of(6L)]));
         // Two rows per message: every table is split, and each table's rows come from a different set of results.
-        await new OfflineWriterSink(store, published, maxRowsPerMessage: 2).WriteAsync(TestData.Batch(both, ageOnly, cityFirst), default);
+        await new OfflineWriterSink(store, published, maxRowsPerMessage: 2).WriteAsync(TestData.OfflineBatch(both, ageOnly, cityFirst), default);
 
         var inserts = published.Published.Select(p => StreamingInsert.Parser.ParseFrom(p.Payload.Span)).ToArray();
         Assert.All(inserts, insert => Assert.InRange(insert.RowCount, 1, 2));
@@ -87,11 +87,11 @@ public sealed class OfflineWriterTests
         var store = new DuckDbOfflineStore(temp.Db);
         var published = new RecordingPublisher();
         var sink = new OfflineWriterSink(store, published);
-        await sink.WriteAsync(TestData.Batch(TestData.Result("q1", At, [TestData.Feature("user.age", ValueType.Int)], (1, [Values.Of(1L)]))), default);
+        await sink.WriteAsync(TestData.OfflineBatch(TestData.Result("q1", At, [TestData.Feature("user.age", ValueType.Int)], (1, [Values.Of(1L)]))), default);
 
         var retyped = TestData.Result("q2", At, [TestData.Feature("user.age", ValueType.String)], (1, [Values.Of("one")]));
         var fine = TestData.Result("q3", At, [TestData.Feature("user.city", ValueType.String)], (1, [Values.Of("Oslo")]));
-        var result = await new OfflineWriterSink(store, published).WriteAsync(TestData.Batch(retyped, fine), default);
+        var result = await new OfflineWriterSink(store, published).WriteAsync(TestData.OfflineBatch(retyped, fine), default);
 
         var rejection = Assert.Single(result.Rejected);
         Assert.Equal(0, rejection.Index);
@@ -108,7 +108,7 @@ public sealed class OfflineWriterTests
         var published = new RecordingPublisher();
         var result = Result("q1");
         result.StoreOffline = false;
-        await new OfflineWriterSink(new DuckDbOfflineStore(temp.Db), published).WriteAsync(TestData.Batch(result), default);
+        await new OfflineWriterSink(new DuckDbOfflineStore(temp.Db), published).WriteAsync(TestData.OfflineBatch(result), default);
         Assert.Empty(published.Published);
     }
 

@@ -39,6 +39,10 @@ public static class TestData
 
     public static IReadOnlyList<Decoded<T>> Batch<T>(params T[] messages) where T : IMessage =>
         messages.Select((m, i) => Decoded(m, $"m-{i}")).ToList();
+
+    /// <summary>Results as the offline writer receives them: serialized, then read by its decoder.</summary>
+    public static IReadOnlyList<Decoded<Persistence.Sinks.Offline.OfflineResult>> OfflineBatch(params QueryResult[] results) =>
+        Batch(results).Select(d => new Decoded<Persistence.Sinks.Offline.OfflineResult>(Persistence.Sinks.Registry.WriterFactory.OfflineResults.Decode(d.Message), d.Message)).ToList();
 }
 
 /// <summary>A fresh DuckDB file per test, the embedded store every writer type can write to.</summary>

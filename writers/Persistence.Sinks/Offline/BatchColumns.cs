@@ -11,45 +11,57 @@ namespace Persistence.Sinks.Offline;
 /// feature's row shares (entity key, observed at, query id, environment) is built once per batch, and a table that
 /// every result contributes to takes those arrays as they are; only the observation id and the value are per feature.
 /// </summary>
-internal sealed class BatchColumns
+internal sealed class BatchColumns : IDisposable
 {
-    private readonly IReadOnlyList<QueryResult> _results;
+    private readonly PooledArrays _shared = new();
+    private readonly IReadOnlyList<OfflineResult> _results;
     private readonly int[] _firstRow; // per result, its first row in the shared arrays
     private readonly string[] _entities;
     private readonly DateTime[] _observed;
     private readonly string[] _queryIds;
     private readonly string[] _environments;
+    private readonly int _rows;
 
-    public BatchColumns(IReadOnlyList<QueryResult> results)
+    public BatchColumns(IReadOnlyList<OfflineResult> results)
     {
         _results = results;
         _firstRow = new int[results.Count + 1];
         for (var i = 0; i < results.Count; i++)
-            _firstRow[i + 1] = _firstRow[i] + results[i].Rows.Count;
+            _firstRow[i + 1] = _firstRow[i] + results[i].RowCount;
         var rows = _firstRow[^1];
-        (_entities, _observed, _queryIds, _environments) = (new string[rows], new DateTime[rows], new string[rows], new string[rows]);
+        _rows = rows;
+        (_entities, _observed, _queryIds, _environments) = (_shared.Rent<string>(rows), _shared.Rent<DateTime>(rows), _shared.Rent<string>(rows), _shared.Rent<string>(rows));
         for (var i = 0; i < results.Count; i++)
         {
-            var result = results[i];
-            for (int r = 0, at = _firstRow[i]; r < result.Rows.Count; r++, at++)
-            {
-                _entities[at] = ResultValidation.EntityKey(result, result.Rows[r]);
-                _observed[at] = result.Rows[r].ObservedAt.ToDateTime();
-                _queryIds[at] = result.QueryId;
-                _environments[at] = result.Environment;
-            }
+            var (result, at) = (results[i], _firstRow[i]);
+            result.EntityKeys.CopyTo(_entities, at);
+            result.ObservedAt.CopyTo(_observed, at);
+            _queryIds.AsSpan(at, result.RowCount).Fill(result.QueryId);
+            _environments.AsSpan(at, result.RowCount).Fill(result.Environment);
         }
     }
+
+    /// <summary>Returns the shared columns: after every table of the batch is encoded.</summary>
+    public void Dispose() => _shared.Dispose();
 
     /// <summary>One table per feature table name, its rows in batch order.</summary>
     public IEnumerable<(string Table, TableColumns Columns)> Tables(Func<string, string> tableOf)
     {
         // Table -> the (result, feature index) pairs that write it, in batch order.
         var tables = new Dictionary<string, (FeatureDescriptor Feature, List<(int Result, int Feature)> Parts)>(StringComparer.Ordinal);
+        // Results decoded one after another share their features array: their tables are the previous result's.
+        FeatureDescriptor[]? lastFeatures = null;
+        var lastParts = new List<List<(int Result, int Feature)>>();
         for (var i = 0; i < _results.Count; i++)
         {
             var features = _results[i].Features;
-            for (var f = 0; f < features.Count; f++)
+            if (ReferenceEquals(features, lastFeatures))
+            {
+                for (var f = 0; f < features.Length; f++) lastParts[f].Add((i, f));
+                continue;
+            }
+            lastParts.Clear();
+            for (var f = 0; f < features.Length; f++)
             {
                 var table = tableOf(features[f].Fqn);
                 if (!tables.TryGetValue(table, out var entry))
@@ -57,7 +69,10 @@ internal sealed class BatchColumns
                 else if (entry.Feature.Type != features[f].Type)
                     throw new InvalidOperationException($"table {table}: features {entry.Feature.Fqn} ({entry.Feature.Type}) and {features[f].Fqn} ({features[f].Type}) in one batch; the catalog check refuses one of them");
                 entry.Parts.Add((i, f));
+                lastParts.Add(entry.Parts);
             }
+            // Two features of one result on one table (a collision the sink refuses first) must not share the shortcut.
+            lastFeatures = lastParts.Distinct().Count() == lastParts.Count ? features : null;
         }
         foreach (var (table, (feature, parts)) in tables)
             yield return (table, Build(feature, parts));
@@ -72,10 +87,10 @@ internal sealed class BatchColumns
         {
             var result = _results[i];
             (ids[i], environments[i], deployments[i], operations[i]) = (result.QueryId, result.Environment, result.DeploymentId, result.OperationName);
-            if (result.StartedAt is { } at) started[i] = at.ToDateTime();
+            if (result.StartedAt is { } at) started[i] = at;
             else noStart[i] = true;
-            latency[i] = result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d;
-            (rows[i], features[i]) = (result.Rows.Count, result.Features.Count);
+            latency[i] = result.LatencyMilliseconds;
+            (rows[i], features[i]) = (result.RowCount, result.Features.Length);
         }
         return new TableColumns(FeatureTables.QueryLogSchema,
         [
@@ -87,51 +102,59 @@ internal sealed class BatchColumns
     private TableColumns Build(FeatureDescriptor feature, List<(int Result, int Feature)> parts)
     {
         var count = 0;
-        foreach (var (result, _) in parts) count += _results[result].Rows.Count;
-        var ids = ObservationIds(parts, count);
+        foreach (var (result, _) in parts) count += _results[result].RowCount;
+        var lease = new PooledArrays();
+        var ids = ObservationIds(parts, count, lease);
         // Every result writes this table (the usual case): the shared arrays are its columns.
         var everyResult = parts.Count == _results.Count && parts.Select((part, i) => part.Result == i).All(same => same);
         return new TableColumns(FeatureTables.FeatureSchema(feature),
         [
-            ColumnValues.Chars(ids.Slices.AsMemory(0, count)),
-            ColumnValues.Text(everyResult ? _entities : Gather(_entities, parts, count)),
-            ValueColumn(feature.Type, parts, count),
-            ColumnValues.Of<DateTime>(everyResult ? _observed : Gather(_observed, parts, count)),
-            ColumnValues.Text(everyResult ? _queryIds : Gather(_queryIds, parts, count)),
-            ColumnValues.Text(everyResult ? _environments : Gather(_environments, parts, count)),
-        ]) { Lease = ids };
+            ColumnValues.Chars(ids),
+            ColumnValues.Text(everyResult ? Shared<string?>(_entities) : Gather<string?>(_entities, parts, count, lease)),
+            ValueColumn(feature.Type, parts, count, lease),
+            ColumnValues.Of<DateTime>(everyResult ? Shared(_observed) : Gather(_observed, parts, count, lease)),
+            ColumnValues.Text(everyResult ? Shared<string?>(_queryIds) : Gather<string?>(_queryIds, parts, count, lease)),
+            ColumnValues.Text(everyResult ? Shared<string?>(_environments) : Gather<string?>(_environments, parts, count, lease)),
+        ]) { Lease = lease };
     }
 
+    private ReadOnlyMemory<T> Shared<T>(T[] array) => array.AsMemory(0, _rows);
+
     /// <summary>"{query id}/{row}/{fqn}" per row (<see cref="FeatureTables.ObservationIdOf"/>), as slices of one pooled buffer.</summary>
-    private ObservationIdBuffer ObservationIds(List<(int Result, int Feature)> parts, int count)
+    private ReadOnlyMemory<ReadOnlyMemory<char>?> ObservationIds(List<(int Result, int Feature)> parts, int count, PooledArrays lease)
     {
-        var chars = 0;
+        var length = 0;
         foreach (var (result, f) in parts)
         {
-            var (queryId, fqn, rows) = (_results[result].QueryId, _results[result].Features[f].Fqn, _results[result].Rows.Count);
-            chars += rows * (queryId.Length + fqn.Length + 2) + Digits(rows);
+            var (queryId, fqn, rows) = (_results[result].QueryId, _results[result].Features[f].Fqn, _results[result].RowCount);
+            length += rows * (queryId.Length + fqn.Length + 2) + Digits(rows);
         }
-        var ids = new ObservationIdBuffer(chars, count);
+        var chars = lease.Rent<char>(length);
+        var slices = lease.Rent<ReadOnlyMemory<char>?>(count);
         var (at, row) = (0, 0);
-        var buffer = ids.Chars.AsSpan();
+        var buffer = chars.AsSpan();
         foreach (var (result, f) in parts)
         {
             var (queryId, fqn) = (_results[result].QueryId, _results[result].Features[f].Fqn);
-            for (var r = 0; r < _results[result].Rows.Count; r++)
+            for (var r = 0; r < _results[result].RowCount; r++)
             {
                 var start = at;
                 queryId.CopyTo(buffer[at..]);
                 at += queryId.Length;
                 buffer[at++] = '/';
-                r.TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
-                at += written;
+                if (r < 10) buffer[at++] = (char)('0' + r); // most results have a few rows
+                else
+                {
+                    r.TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
+                    at += written;
+                }
                 buffer[at++] = '/';
                 fqn.CopyTo(buffer[at..]);
                 at += fqn.Length;
-                ids.Slices[row++] = ids.Chars.AsMemory(start, at - start);
+                slices[row++] = chars.AsMemory(start, at - start);
             }
         }
-        return ids;
+        return slices.AsMemory(0, count);
     }
 
     /// <summary>Decimal digits of 0 .. rows - 1 together.</summary>
@@ -143,69 +166,61 @@ internal sealed class BatchColumns
         return digits;
     }
 
-    private sealed class ObservationIdBuffer(int chars, int count) : IDisposable
+    private ReadOnlyMemory<T> Gather<T>(T[] shared, List<(int Result, int Feature)> parts, int count, PooledArrays lease)
     {
-        public char[] Chars { get; } = ArrayPool<char>.Shared.Rent(chars);
-        public ReadOnlyMemory<char>?[] Slices { get; } = ArrayPool<ReadOnlyMemory<char>?>.Shared.Rent(count);
-
-        public void Dispose()
-        {
-            ArrayPool<char>.Shared.Return(Chars);
-            ArrayPool<ReadOnlyMemory<char>?>.Shared.Return(Slices, clearArray: true);
-        }
-    }
-
-    private T[] Gather<T>(T[] shared, List<(int Result, int Feature)> parts, int count)
-    {
-        var gathered = new T[count];
+        var gathered = lease.Rent<T>(count);
         var at = 0;
         foreach (var (result, _) in parts)
         {
-            var length = _results[result].Rows.Count;
+            var length = _results[result].RowCount;
             Array.Copy(shared, _firstRow[result], gathered, at, length);
             at += length;
         }
-        return gathered;
+        return gathered.AsMemory(0, count);
     }
 
-    private ColumnValues ValueColumn(ValueType type, List<(int Result, int Feature)> parts, int count) => type switch
+    private ColumnValues ValueColumn(ValueType type, List<(int Result, int Feature)> parts, int count, PooledArrays lease) => type switch
     {
-        ValueType.Int => Structs(parts, count, static v => v.IntValue),
-        ValueType.Float => Structs(parts, count, static v => v.FloatValue),
-        ValueType.Bool => Structs(parts, count, static v => v.BoolValue),
-        ValueType.Timestamp => Structs(parts, count, static v => v.TimestampValue.ToDateTime()),
-        ValueType.String => ColumnValues.Text(Each(parts, count, static v => Values.IsNull(v) ? null : v.StringValue)),
-        // The value's own bytes, not a copy: the encoder reads them before the batch is released.
-        ValueType.Bytes => ColumnValues.Binary(Each(parts, count, static v => Values.IsNull(v) ? (ReadOnlyMemory<byte>?)null : v.BytesValue.Memory)),
-        ValueType.Vector => ColumnValues.Binary(Each(parts, count, static v => Values.IsNull(v) ? (ReadOnlyMemory<byte>?)null : VectorBytes.Encode(v.VectorValue.Values.ToArray())), ValueType.Vector),
+        ValueType.Int => Structs(parts, count, lease, static bits => bits),
+        ValueType.Float => Structs(parts, count, lease, BitConverter.Int64BitsToDouble),
+        ValueType.Bool => Structs(parts, count, lease, static bits => bits != 0),
+        ValueType.Timestamp => Structs(parts, count, lease, static ticks => new DateTime(ticks, DateTimeKind.Utc)),
+        ValueType.String => ColumnValues.Text(Each(parts, count, lease, static (result, at) => result.IsNull(at) ? null : result.Texts![at])),
+        // The payload's own bytes, not a copy: the encoder reads them before the batch is released.
+        ValueType.Bytes => ColumnValues.Binary(Each(parts, count, lease, static (result, at) => result.IsNull(at) ? (ReadOnlyMemory<byte>?)null : result.Binaries![at])),
+        ValueType.Vector => ColumnValues.Binary(Each(parts, count, lease, static (result, at) => result.IsNull(at) ? (ReadOnlyMemory<byte>?)null : result.Binaries![at]), ValueType.Vector),
         _ => throw new SchemaConflictException($"column type {type} cannot be stored"),
     };
 
-    private ColumnValues Structs<T>(List<(int Result, int Feature)> parts, int count, Func<Value, T> read) where T : struct
+    /// <summary>A value-type column from the results' scalars (row r, feature f at r × features + f).</summary>
+    private ColumnValues Structs<T>(List<(int Result, int Feature)> parts, int count, PooledArrays lease, Func<long, T> read) where T : struct
     {
-        var values = new T[count];
+        var values = lease.Rent<T>(count);
         bool[]? isNull = null; // most columns have no nulls: no mask
         var at = 0;
-        foreach (var (result, f) in parts)
+        foreach (var (index, f) in parts)
         {
-            foreach (var row in _results[result].Rows)
+            var result = _results[index];
+            var (scalars, stride, nulls) = (result.Scalars, result.Features.Length, result.Nulls);
+            for (var r = 0; r < result.RowCount; r++, at++)
             {
-                var value = row.Values[f];
-                if (Values.IsNull(value)) (isNull ??= new bool[count])[at] = true;
-                else values[at] = read(value);
-                at++;
+                if (nulls is not null && nulls[r * stride + f]) (values[at], (isNull ??= lease.Rent<bool>(count, clear: true))[at]) = (default, true);
+                else values[at] = read(scalars[r * stride + f]);
             }
         }
-        return ColumnValues.Of<T>(values, isNull);
+        return ColumnValues.Of<T>(values.AsMemory(0, count), isNull is null ? default : isNull.AsMemory(0, count));
     }
 
-    private T[] Each<T>(List<(int Result, int Feature)> parts, int count, Func<Value, T> read)
+    private ReadOnlyMemory<T> Each<T>(List<(int Result, int Feature)> parts, int count, PooledArrays lease, Func<OfflineResult, int, T> read)
     {
-        var values = new T[count];
+        var values = lease.Rent<T>(count);
         var at = 0;
-        foreach (var (result, f) in parts)
-            foreach (var row in _results[result].Rows)
-                values[at++] = read(row.Values[f]);
-        return values;
+        foreach (var (index, f) in parts)
+        {
+            var result = _results[index];
+            for (var r = 0; r < result.RowCount; r++)
+                values[at++] = read(result, r * result.Features.Length + f);
+        }
+        return values.AsMemory(0, count);
     }
 }

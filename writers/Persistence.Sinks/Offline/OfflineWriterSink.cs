@@ -12,9 +12,10 @@ namespace Persistence.Sinks.Offline;
 /// <summary>
 /// OFFLINE_WRITER, stage one of the offline path: creates each feature's table when missing, turns the
 /// batch's results into parquet streaming-insert messages (one per table, chunked) and publishes them.
-/// It never inserts rows itself: OFFLINE_STORE_STREAMING_INSERT_WRITER does.
+/// It never inserts rows itself: OFFLINE_STORE_STREAMING_INSERT_WRITER does. Its messages come flat, read from the
+/// wire by <see cref="OfflineResultDecoder"/>.
 /// </summary>
-public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher streamingInsert, int maxRowsPerMessage = 5_000) : ISink<QueryResult>
+public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher streamingInsert, int maxRowsPerMessage = 5_000) : ISink<OfflineResult>
 {
     // Per fqn: its table name (TableFor runs a regex and ToLowerInvariant; a writer sees the same few fqns all day).
     private readonly ConcurrentDictionary<string, string> _tables = new(StringComparer.Ordinal);
@@ -27,12 +28,12 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
     // Table -> the fqn that first wrote it here: a second fqn on the same table is refused, never mixed in.
     private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
 
-    public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
+    public async ValueTask<WriteResult> WriteAsync(IReadOnlyList<Decoded<OfflineResult>> batch, CancellationToken cancellationToken)
     {
         var rejected = new List<Rejection>();
-        var candidates = new List<(int Index, QueryResult Result)>(batch.Count);
+        var candidates = new List<(int Index, OfflineResult Result)>(batch.Count);
         var missing = new Dictionary<(string, ValueType), FeatureDescriptor>();
-        QueryResult? checkedLast = null;
+        OfflineResult? checkedLast = null;
         for (var i = 0; i < batch.Count; i++)
         {
             var result = batch[i].Value;
@@ -69,7 +70,7 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         }
         if (ensuring is not null && await ensuring.ConfigureAwait(false) is { Count: > 0 } conflicts)
         {
-            var kept = new List<QueryResult>(candidates.Count);
+            var kept = new List<OfflineResult>(candidates.Count);
             foreach (var (index, result) in candidates)
             {
                 if (result.Features.Select(f => conflicts.GetValueOrDefault((f.Fqn, f.Type))).FirstOrDefault(reason => reason is not null) is { } reason)
@@ -84,10 +85,10 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         return new WriteResult([.. rejected.OrderBy(r => r.Index)]);
     }
 
-    private async Task<List<OutboundMessage>> EncodeAsync(List<QueryResult> results, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
+    private async Task<List<OutboundMessage>> EncodeAsync(List<OfflineResult> results, IReadOnlyList<Decoded<OfflineResult>> batch, CancellationToken cancellationToken)
     {
         var outbound = new List<OutboundMessage>();
-        var columns = new BatchColumns(results);
+        using var columns = new BatchColumns(results);
         foreach (var (table, rows) in columns.Tables(TableOf))
             using (rows)
                 await AddAsync(outbound, table, rows, batch, cancellationToken).ConfigureAwait(false);
@@ -95,7 +96,7 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         return outbound;
     }
 
-    private async Task AddAsync(List<OutboundMessage> outbound, string table, TableColumns rows, IReadOnlyList<Decoded<QueryResult>> batch, CancellationToken cancellationToken)
+    private async Task AddAsync(List<OutboundMessage> outbound, string table, TableColumns rows, IReadOnlyList<Decoded<OfflineResult>> batch, CancellationToken cancellationToken)
     {
         var buffer = RentBuffer();
         try
@@ -133,15 +134,16 @@ public sealed class OfflineWriterSink(IOfflineStore catalog, IMessagePublisher s
         if (buffer.Capacity <= MaxPooledBuffer && _buffers.Count < 4) _buffers.Add(buffer);
     }
 
-    private static bool SameFeatures(QueryResult a, QueryResult b)
+    private static bool SameFeatures(OfflineResult a, OfflineResult b)
     {
-        if (a.Features.Count != b.Features.Count) return false;
-        for (var f = 0; f < a.Features.Count; f++)
+        if (ReferenceEquals(a.Features, b.Features)) return true; // decoded one after another: one array
+        if (a.Features.Length != b.Features.Length) return false;
+        for (var f = 0; f < a.Features.Length; f++)
             if (a.Features[f].Type != b.Features[f].Type || !string.Equals(a.Features[f].Fqn, b.Features[f].Fqn, StringComparison.Ordinal)) return false;
         return true;
     }
 
-    private string? Collision(QueryResult result)
+    private string? Collision(OfflineResult result)
     {
         foreach (var feature in result.Features)
         {

@@ -14,6 +14,7 @@ namespace Persistence.Sinks.Registry;
 public static class WriterFactory
 {
     public static readonly IMessageDecoder<QueryResult> QueryResults = new ProtobufDecoder<QueryResult>(QueryResult.Parser, ResultValidation.Problem);
+    public static readonly IMessageDecoder<OfflineResult> OfflineResults = new OfflineResultDecoder();
     public static readonly IMessageDecoder<StreamingInsert> StreamingInserts = new ProtobufDecoder<StreamingInsert>(StreamingInsert.Parser, StreamingInsertProblem);
     public static readonly IMessageDecoder<BulkInsertNotification> BulkInserts = new ProtobufDecoder<BulkInsertNotification>(BulkInsertNotification.Parser, BulkInsertProblem);
     public static readonly IMessageDecoder<MetricsBatch> MetricsBatches = new ProtobufDecoder<MetricsBatch>(MetricsBatch.Parser, MetricsBusWriterSink.Problem);
@@ -23,7 +24,7 @@ public static class WriterFactory
     public static IRunnableWriter Create(WriterType type, string outputTopic, WriterDependencies deps, LoopParts parts) => type switch
     {
         WriterType.ONLINE_WRITER => parts.Loop(QueryResults, new OnlineWriterSink(Need(deps.Online, type, "an online store"), deps.Clock ?? TimeProvider.System)),
-        WriterType.OFFLINE_WRITER => parts.Loop(QueryResults, new OfflineWriterSink(Need(deps.Offline, type, "an offline store"), deps.OpenPublisher(NeedTopic(outputTopic, type)))),
+        WriterType.OFFLINE_WRITER => parts.Loop(OfflineResults, new OfflineWriterSink(Need(deps.Offline, type, "an offline store"), deps.OpenPublisher(NeedTopic(outputTopic, type)))),
         WriterType.OFFLINE_STORE_STREAMING_INSERT_WRITER => parts.Loop(StreamingInserts, new StreamingInsertSink(Need(deps.Offline, type, "an offline store"))),
         WriterType.OFFLINE_STORE_BULK_INSERT_WRITER => parts.Loop(BulkInserts, new BulkInsertSink(Need(deps.ObjectStores, type, "object stores (file://, s3://, gs://)"), Need(deps.Offline, type, "an offline store"), deps.UploadBucket, deps.SpoolDirectory)),
         WriterType.METRICS_WRITER => parts.Loop(QueryResults, new MetricsWriterSink(deps.OpenPublisher(NeedTopic(outputTopic, type)))),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Persistence.Stores.Postgres;
 using Persistence.Writer.Cli;
@@ -7,18 +8,18 @@ namespace Persistence.Writer.Bench;
 /// <summary>
 /// `persistence-writer bench`: each comparison of issue #12 side by side in one run — the real loop, sinks and
 /// stores against the limit of the same work on the same server — min / median / max of --runs, with the
-/// ratio of the medians and its target; each row runs once untimed first (warm-up). Exit 0 when every measured
+/// ratio of the medians and its target; each row first runs untimed for --warm-up-seconds (at least once). Exit 0 when every measured
 /// row meets its target, 1 otherwise.
 /// </summary>
 public static class BenchCommand
 {
     public const string Usage = """
           bench [options]            throughput and memory against the stores' own limits (docs/benchmarks.md)
-              options: --only kafka,postgres,redis,offline,memory,pubsub,growth (all) --runs N (3) --scale F (1.0)
+              options: --only kafka,postgres,redis,offline,memory,pubsub,growth (all) --runs N (3) --scale F (1.0) --warm-up-seconds S (10)
                        --redis HOST:PORT --postgres "<Npgsql connection string>" --kafka BOOTSTRAP
                        --pubsub-emulator HOST:PORT   use these servers instead of starting them on loopback
                        --kafka-messages N (16000) --kafka-bytes N (1024) --pg-messages N (2000) --pg-rows N (100)
-                       --online-results N (2000) --offline-results N (2000) --memory-limit-mib N (256)
+                       --online-results N (2000) --offline-results N (20000) --memory-limit-mib N (256)
         """;
 
     private static readonly string[] AllRows = ["kafka", "postgres", "redis", "offline", "memory", "pubsub", "growth"];
@@ -26,7 +27,7 @@ public static class BenchCommand
     private static readonly string[] Known =
     [
         "only", "runs", "scale", "redis", "postgres", "kafka", "pubsub-emulator", "kafka-messages", "kafka-bytes",
-        "pg-messages", "pg-rows", "online-results", "offline-results", "memory-limit-mib",
+        "pg-messages", "pg-rows", "online-results", "offline-results", "memory-limit-mib", "warm-up-seconds",
     ];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -38,6 +39,7 @@ public static class BenchCommand
             throw new UsageException($"bench: --only {name} is not one of {string.Join(", ", AllRows)}");
         var runs = Math.Max(1, options.Int("runs", 3));
         var scale = options.Double("scale", 1.0);
+        var warmUp = TimeSpan.FromSeconds(Math.Max(0, options.Double("warm-up-seconds", 10)));
         int Scaled(string name, int fallback) => Math.Max(1, (int)(options.Int(name, fallback) * scale));
 
         PrintMachine();
@@ -49,7 +51,7 @@ public static class BenchCommand
         {
             servers.StartKafka(options.Get("kafka"));
             var shape = new KafkaBench.Shape(Scaled("kafka-messages", 16_000), options.Int("kafka-bytes", 1024));
-            rows.Add(await MeasureAsync($"Kafka source vs bare consumer ({shape}, mock cluster)", "msg/s", 0.5, runs,
+            rows.Add(await MeasureAsync($"Kafka source vs bare consumer ({shape}, mock cluster)", "msg/s", 0.5, runs, warmUp,
                 () => new KafkaBench(servers.KafkaBootstrap!).RunAsync(shape)).ConfigureAwait(false));
         }
         if (Selected("postgres") || Selected("growth") || Selected("offline")) // the offline row's catalog is the PostgreSQL store
@@ -67,7 +69,7 @@ public static class BenchCommand
             {
                 var path = $"streaming insert vs psql \\copy binary ({shape})";
                 rows.Add(servers.Postgres is null ? BenchRow.Skip(path, servers.PostgresSkip!)
-                    : await MeasureAsync(path, "rows/s", target, runs, () => new PostgresBench(servers.Postgres).RunAsync(shape)).ConfigureAwait(false));
+                    : await MeasureAsync(path, "rows/s", target, runs, warmUp, () => new PostgresBench(servers.Postgres).RunAsync(shape)).ConfigureAwait(false));
             }
         }
         if (Selected("redis") || Selected("memory"))
@@ -77,15 +79,15 @@ public static class BenchCommand
             var shape = new RedisBench.Shape(Scaled("online-results", 2_000), 8, 10);
             var path = $"ONLINE_WRITER vs redis-benchmark -P 64 EVALSHA ({shape})";
             rows.Add(servers.Redis is null ? BenchRow.Skip(path, servers.RedisSkip!)
-                : await MeasureAsync(path, "values/s", 0.8, runs, () => new RedisBench(servers.Redis).RunAsync(shape)).ConfigureAwait(false));
+                : await MeasureAsync(path, "values/s", 0.8, runs, warmUp, () => new RedisBench(servers.Redis).RunAsync(shape)).ConfigureAwait(false));
         }
         if (Selected("offline"))
         {
-            var shape = new OfflineWriterBench.Shape(Scaled("offline-results", 2_000), 8, 10, 500);
+            var shape = new OfflineWriterBench.Shape(Scaled("offline-results", 20_000), 8, 10, 500);
             var catalog = servers.Postgres is { } pg
                 ? () => (Persistence.Stores.IOfflineStore)new PostgresOfflineStore(Npgsql.NpgsqlDataSource.Create(pg.ConnectionString))
                 : EmbeddedCatalog();
-            rows.Add(await MeasureAsync($"OFFLINE_WRITER vs its parquet codec alone ({shape})", "rows/s", 0.8, runs,
+            rows.Add(await MeasureAsync($"OFFLINE_WRITER vs its parquet codec alone ({shape})", "rows/s", 0.8, runs, warmUp,
                 () => new OfflineWriterBench(catalog).RunAsync(shape)).ConfigureAwait(false));
         }
         if (Selected("memory"))
@@ -95,7 +97,7 @@ public static class BenchCommand
             await servers.StartPubSubAsync(options.Get("pubsub-emulator")).ConfigureAwait(false);
             var path = "Pub/Sub publish->visible p99 vs a plain StreamingPull subscriber (emulator, 200 results/s)";
             rows.Add(servers.PubSubEmulator is null ? BenchRow.Skip(path, servers.PubSubSkip!)
-                : await MeasureAsync(path, "ms p99", 1.5, runs, () => new PubSubBench(servers.PubSubEmulator).RunAsync(Scaled("online-results", 2_000) / 2), atMost: true).ConfigureAwait(false));
+                : await MeasureAsync(path, "ms p99", 1.5, runs, warmUp, () => new PubSubBench(servers.PubSubEmulator).RunAsync(Scaled("online-results", 2_000) / 2), atMost: true).ConfigureAwait(false));
         }
         if (Selected("growth"))
         {
@@ -115,14 +117,17 @@ public static class BenchCommand
     }
 
     /// <summary>Runs ours and the limit <paramref name="runs"/> times, alternating, so drift on a shared machine hits both.</summary>
-    private static async Task<BenchRow> MeasureAsync(string path, string unit, double target, int runs, Func<Task<(double Ours, double Limit)>> once, bool atMost = false)
+    private static async Task<BenchRow> MeasureAsync(string path, string unit, double target, int runs, TimeSpan warmUp, Func<Task<(double Ours, double Limit)>> once, bool atMost = false)
     {
         var ours = new List<double>();
         var limit = new List<double>();
         try
         {
-            // One untimed run first: JIT compilation, connection pools and server caches warm, as in a running writer.
-            await once().ConfigureAwait(false);
+            // Untimed runs first, for at least WarmUp: connection pools and server caches warm, and the JIT's tier-1 code in
+            // place (it replaces tier-0 code only after that code has run a while), as in a writer that has been running.
+            var warming = Stopwatch.StartNew();
+            do await once().ConfigureAwait(false);
+            while (warming.Elapsed < warmUp);
             for (var i = 0; i < runs; i++)
             {
                 var (o, l) = await once().ConfigureAwait(false);

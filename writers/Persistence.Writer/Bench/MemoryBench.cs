@@ -134,7 +134,7 @@ public sealed class MemoryBench(string? redis, string? redisSkip, int limitMib, 
             WriterType.ONLINE_WRITER => parts.Loop(WriterFactory.QueryResults, new OnlineWriterSink(new RedisOnlineStore(db), TimeProvider.System)),
             WriterType.ONLINE_VECTOR_STORE_WRITER => parts.Loop(WriterFactory.VectorBatches, new VectorStoreSink(new RedisVectorStore(db))),
             // Its output goes to the bus, out of process; the catalog only checks tables, once.
-            _ => parts.Loop(WriterFactory.QueryResults, new OfflineWriterSink(new NullCatalog(), new DiscardingPublisher("streaming-insert"))),
+            _ => parts.Loop(WriterFactory.OfflineResults, new OfflineWriterSink(new NullCatalog(), new DiscardingPublisher("streaming-insert"))),
         };
         GC.Collect();
         GC.GetTotalMemory(forceFullCollection: true);

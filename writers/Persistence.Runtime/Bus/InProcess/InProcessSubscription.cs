@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 
@@ -8,7 +7,9 @@ namespace Persistence.Runtime.Bus.InProcess;
 public sealed class InProcessSubscription
 {
     private readonly Channel<InboundMessage> _ready = Channel.CreateUnbounded<InboundMessage>();
-    private readonly ConcurrentDictionary<string, InboundMessage> _outstanding = new(StringComparer.Ordinal);
+    // Under its own lock, not a ConcurrentDictionary: that allocates a node per message, which a backlog of thousands
+    // held in flight turns into collections the writer under test pays for.
+    private readonly Dictionary<string, InboundMessage> _outstanding = new(StringComparer.Ordinal);
     private long _queued;
     private long _acked;
     private long _redelivered;
@@ -23,8 +24,8 @@ public sealed class InProcessSubscription
     public string Name { get; }
     public long Acked => Interlocked.Read(ref _acked);
     public long Redelivered => Interlocked.Read(ref _redelivered);
-    public long Outstanding => _outstanding.Count;
-    public long Backlog => Interlocked.Read(ref _queued) + _outstanding.Count;
+    public long Outstanding { get { lock (_outstanding) return _outstanding.Count; } }
+    public long Backlog => Interlocked.Read(ref _queued) + Outstanding;
 
     internal void Enqueue(InboundMessage message)
     {
@@ -36,7 +37,7 @@ public sealed class InProcessSubscription
     {
         var message = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Decrement(ref _queued);
-        _outstanding[message.Id] = message;
+        lock (_outstanding) _outstanding[message.Id] = message;
         return message;
     }
 
@@ -44,20 +45,22 @@ public sealed class InProcessSubscription
     {
         if (!_ready.Reader.TryRead(out message)) return false;
         Interlocked.Decrement(ref _queued);
-        _outstanding[message.Id] = message;
+        lock (_outstanding) _outstanding[message.Id] = message;
         return true;
     }
 
     internal void Ack(InboundMessage message)
     {
-        if (_outstanding.TryRemove(message.Id, out _))
-            Interlocked.Increment(ref _acked);
+        bool removed;
+        lock (_outstanding) removed = _outstanding.Remove(message.Id);
+        if (removed) Interlocked.Increment(ref _acked);
     }
 
     internal void Redeliver(InboundMessage message)
     {
-        if (!_outstanding.TryRemove(message.Id, out _))
-            return;
+        bool removed;
+        lock (_outstanding) removed = _outstanding.Remove(message.Id);
+        if (!removed) return;
         Interlocked.Increment(ref _redelivered);
         Enqueue(message with { DeliveryAttempt = message.DeliveryAttempt + 1 });
     }
@@ -66,7 +69,7 @@ public sealed class InProcessSubscription
 internal sealed class InProcessSource(InProcessSubscription subscription) : IMessageSource
 {
     // Messages this source holds unsettled; a closed source gives them back, like an expired lease.
-    private readonly ConcurrentDictionary<string, InboundMessage> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InboundMessage> _held = new(StringComparer.Ordinal); // under its own lock, as _outstanding
     private readonly CancellationTokenSource _closed = new();
 
     public string Name => subscription.Name;
@@ -85,12 +88,12 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
         {
             throw new ObjectDisposedException(nameof(InProcessSource), "the source was closed while receiving");
         }
-        _held[message.Id] = message;
+        Hold(message);
         if (_closed.IsCancellationRequested)
         {
             // Closed while this message was being taken: give it back rather than hold it forever.
             subscription.Redeliver(message);
-            _held.TryRemove(message.Id, out _);
+            Release(message);
             throw new ObjectDisposedException(nameof(InProcessSource));
         }
         return new Delivery(this, message);
@@ -100,12 +103,12 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
     {
         delivery = null;
         if (_closed.IsCancellationRequested || !subscription.TryTake(out var message)) return false;
-        _held[message.Id] = message;
+        Hold(message);
         if (_closed.IsCancellationRequested)
         {
             // Closed while this message was being taken: give it back rather than hold it forever.
             subscription.Redeliver(message);
-            _held.TryRemove(message.Id, out _);
+            Release(message);
             return false;
         }
         delivery = new Delivery(this, message);
@@ -116,10 +119,25 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
     public ValueTask DisposeAsync()
     {
         _closed.Cancel();
-        foreach (var message in _held.Values)
+        InboundMessage[] held;
+        lock (_held)
+        {
+            held = [.. _held.Values];
+            _held.Clear();
+        }
+        foreach (var message in held)
             subscription.Redeliver(message);
-        _held.Clear();
         return ValueTask.CompletedTask;
+    }
+
+    private void Hold(InboundMessage message)
+    {
+        lock (_held) _held[message.Id] = message;
+    }
+
+    private bool Release(InboundMessage message)
+    {
+        lock (_held) return _held.Remove(message.Id);
     }
 
     private sealed class Delivery(InProcessSource source, InboundMessage message) : IDelivery
@@ -128,14 +146,14 @@ internal sealed class InProcessSource(InProcessSubscription subscription) : IMes
 
         public ValueTask AckAsync(CancellationToken cancellationToken)
         {
-            if (source._held.TryRemove(message.Id, out _))
+            if (source.Release(message))
                 source.Subscription.Ack(message);
             return ValueTask.CompletedTask;
         }
 
         public ValueTask NackAsync(CancellationToken cancellationToken)
         {
-            if (source._held.TryRemove(message.Id, out _))
+            if (source.Release(message))
                 source.Subscription.Redeliver(message);
             return ValueTask.CompletedTask;
         }

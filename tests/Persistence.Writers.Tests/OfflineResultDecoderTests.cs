@@ -118,7 +118,7 @@ public sealed class OfflineResultDecoderTests
     private static OfflineResult Decode(byte[] payload) => WriterFactory.OfflineResults.Decode(Message(payload));
 
     private static OfflineResult Reference(byte[] payload) =>
-        OfflineResult.From(new ProtobufDecoder<QueryResult>(QueryResult.Parser, ResultValidation.Problem).Decode(Message(payload)));
+        OfflineResult.From(WriterFactory.QueryResults.Decode(Message(payload)));
 
     private static InboundMessage Message(byte[] payload) => new("m-1", payload, InboundMessage.NoAttributes);
 

@@ -15,12 +15,11 @@ namespace Persistence.Sinks.Offline;
 /// goes through the protobuf parser, <see cref="ResultValidation"/> and <see cref="OfflineResult.From"/>, so errors and
 /// edge cases behave exactly as they do for every other result-bus writer.
 /// </summary>
-public sealed class OfflineResultDecoder : IMessageDecoder<OfflineResult>
+/// <param name="reference">The result-bus decoder every other writer uses (parser and validation).</param>
+public sealed class OfflineResultDecoder(IMessageDecoder<QueryResult> reference) : IMessageDecoder<OfflineResult>
 {
-    private static readonly IMessageDecoder<QueryResult> Reference = new ProtobufDecoder<QueryResult>(QueryResult.Parser, ResultValidation.Problem);
-
     public OfflineResult Decode(InboundMessage message) =>
-        OfflineWireReader.TryRead(message.Payload) ?? OfflineResult.From(Reference.Decode(message));
+        OfflineWireReader.TryRead(message.Payload) ?? OfflineResult.From(reference.Decode(message));
 }
 
 /// <summary>The wire reader behind <see cref="OfflineResultDecoder"/>: returns null for whatever it does not read itself.</summary>
@@ -37,6 +36,7 @@ internal static partial class OfflineWireReader
         public byte[][] FeatureBytes = [];
         public FeatureDescriptor[] Features = [];
         public ValueType[] Types = [];
+        public bool AnyText, AnyBinary; // of Types, derived when the features change
         public readonly byte[]?[] TextBytes = new byte[]?[4];
         public readonly string?[] Texts = new string?[4];
         public readonly List<(int Start, int Length)> FeatureSlices = new(16);
@@ -120,7 +120,7 @@ internal static partial class OfflineWireReader
         }
         // What validation refuses, the reference path reports in its words.
         if (string.IsNullOrWhiteSpace(queryId) || primaryKeys == 0 || !Features(payload, recent)) return null;
-        var values = new RowValues(rows.Count, recent.Types);
+        var values = new RowValues(rows.Count, recent);
         if (!ReadRows(memory, recent, values, primaryKeys, ns ?? "")) return null;
         return new OfflineResult
         {
@@ -161,6 +161,8 @@ internal static partial class OfflineWireReader
             descriptors[f] = descriptor;
         }
         (recent.FeatureBytes, recent.Features, recent.Types) = (bytes, descriptors, [.. descriptors.Select(d => d.Type)]);
+        recent.AnyText = recent.Types.Contains(ValueType.String);
+        recent.AnyBinary = recent.Types.Any(t => t is ValueType.Bytes or ValueType.Vector);
         return true;
     }
 }

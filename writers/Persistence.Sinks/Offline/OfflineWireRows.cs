@@ -8,15 +8,15 @@ namespace Persistence.Sinks.Offline;
 internal static partial class OfflineWireReader
 {
     /// <summary>A result's rows as <see cref="OfflineResult"/> holds them, filled by <see cref="ReadRows"/>.</summary>
-    private sealed class RowValues(int rows, ValueType[] types)
+    private sealed class RowValues(int rows, Recent shape)
     {
-        public readonly ValueType[] Types = types;
+        public readonly ValueType[] Types = shape.Types;
         public readonly string[] Keys = new string[rows];
         public readonly DateTime[] Observed = new DateTime[rows];
-        public readonly long[] Scalars = new long[rows * types.Length];
+        public readonly long[] Scalars = new long[rows * shape.Types.Length];
         public bool[]? Nulls;
-        public readonly string?[]? Texts = types.Contains(ValueType.String) ? new string?[rows * types.Length] : null;
-        public readonly ReadOnlyMemory<byte>[]? Binaries = types.Any(t => t is ValueType.Bytes or ValueType.Vector) ? new ReadOnlyMemory<byte>[rows * types.Length] : null;
+        public readonly string?[]? Texts = shape.AnyText ? new string?[rows * shape.Types.Length] : null;
+        public readonly ReadOnlyMemory<byte>[]? Binaries = shape.AnyBinary ? new ReadOnlyMemory<byte>[rows * shape.Types.Length] : null;
     }
 
     /// <summary>Every row: its keys, one value per feature of that feature's type (or null), and its observed-at.</summary>

@@ -14,7 +14,7 @@ namespace Persistence.Sinks.Registry;
 public static class WriterFactory
 {
     public static readonly IMessageDecoder<QueryResult> QueryResults = new ProtobufDecoder<QueryResult>(QueryResult.Parser, ResultValidation.Problem);
-    public static readonly IMessageDecoder<OfflineResult> OfflineResults = new OfflineResultDecoder();
+    public static readonly IMessageDecoder<OfflineResult> OfflineResults = new OfflineResultDecoder(QueryResults);
     public static readonly IMessageDecoder<StreamingInsert> StreamingInserts = new ProtobufDecoder<StreamingInsert>(StreamingInsert.Parser, StreamingInsertProblem);
     public static readonly IMessageDecoder<BulkInsertNotification> BulkInserts = new ProtobufDecoder<BulkInsertNotification>(BulkInsertNotification.Parser, BulkInsertProblem);
     public static readonly IMessageDecoder<MetricsBatch> MetricsBatches = new ProtobufDecoder<MetricsBatch>(MetricsBatch.Parser, MetricsBusWriterSink.Problem);

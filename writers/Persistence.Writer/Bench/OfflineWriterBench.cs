@@ -41,14 +41,6 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
         return (shape.TotalRows / seconds, shape.TotalRows / await CodecAloneAsync(results, shape.Batch).ConfigureAwait(false));
     }
 
-    /// <summary>Both sides start timing on a collected heap: what building their input allocated is not charged to either.</summary>
-    private static void Settle()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
-
     /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
     private static async Task<double> CodecAloneAsync(List<QueryResult> results, int batch)
     {
@@ -70,7 +62,7 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
             })]));
             return tables.Select(table => TableColumns.FromRows(table.Schema, table.Rows));
         }).ToList();
-        Settle();
+        LoopRun.CollectHeap();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (table, ct) =>
             await ParquetCodec.EncodeToMemoryAsync(table, ct).ConfigureAwait(false)).ConfigureAwait(false);

@@ -20,7 +20,7 @@ public sealed class AcknowledgementTests
         Assert.Equal(3, harness.Input.Outstanding);
 
         release.SetResult();
-        await LoopHarness.WaitUntilAsync(() => harness.Input.Acked == 3, "acks after the write");
+        await harness.WaitAckedAsync(writer, 3, "acks after the write");
         Assert.Equal(["a", "b", "c"], harness.Sink.Written.Order());
         Assert.Equal(3, writer.Stats.Written);
         await stop.CancelAsync();

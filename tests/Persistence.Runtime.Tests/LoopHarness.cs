@@ -58,6 +58,14 @@ public sealed class LoopHarness
         return letters;
     }
 
+    /// <summary>
+    /// Until the bus has acknowledged <paramref name="acked"/> messages and the loop has counted them: the bus counts an
+    /// acknowledgement as it happens, the loop once the whole batch is settled, so reading the loop's counters at the
+    /// bus's count races that last step.
+    /// </summary>
+    public Task WaitAckedAsync(IRunnableWriter writer, long acked, string what, int timeoutMs = 10_000) =>
+        WaitUntilAsync(() => Input.Acked == acked && writer.Stats.Written + writer.Stats.DeadLettered == acked, what, timeoutMs);
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMs = 10_000)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);

@@ -37,7 +37,7 @@ public sealed class RetryAndDeadLetterTests
         var writer = harness.Writer();
         var run = writer.RunAsync(stop.Token);
 
-        await LoopHarness.WaitUntilAsync(() => harness.Input.Acked == 4, "all four settled");
+        await harness.WaitAckedAsync(writer, 4, "all four settled");
         Assert.Equal(["ok-1", "ok-2"], harness.Sink.Written.Order());
         Assert.Equal(2, writer.Stats.Written);
         Assert.Equal(2, writer.Stats.DeadLettered);

@@ -17,7 +17,7 @@ public sealed class SettleFailureTests
 
         // Before the fix the faulted batch task was dropped unobserved: "b" (and what followed it in the batch) was
         // neither acknowledged nor handed back, so it never came again and Acked stopped short of 3.
-        await LoopHarness.WaitUntilAsync(() => harness.Input.Acked == 3, "every message acknowledged, b after its redelivery");
+        await harness.WaitAckedAsync(writer, 3, "every message acknowledged, b after its redelivery");
         Assert.Equal(1, source!.AckFailures);
         Assert.Equal(1, writer.Stats.SettleFailures);
         Assert.True(writer.Stats.HandedBack >= 1, $"handed back {writer.Stats.HandedBack}");

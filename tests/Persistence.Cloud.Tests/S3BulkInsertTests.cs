@@ -76,7 +76,8 @@ public sealed class S3BulkInsertTests(S3rverFixture s3) : IClassFixture<S3rverFi
 
         Assert.Equal("missing_object", dead.ErrorClass);
         Assert.Contains(uri, dead.ErrorMessage);
-        Assert.Equal(1, writer.Input.Acked);
+        // The dead letter is published before the notification is acknowledged, so wait for the ack.
+        await Eventually.WaitAsync(() => writer.Input.Acked == 1, "the missing object's notification acknowledged");
     }
 
     [Fact]

@@ -78,7 +78,9 @@ public sealed class DynamoDbErrorClassificationTests(DynaliteFixture fixture) : 
         var entities = Enumerable.Range(0, 9).Select(i => $"{Guid.NewGuid():N}").Append(new string('x', 3000)).ToList();
 
         await publisher.PublishAsync(entities.Select((e, i) => new OutboundMessage(Result(e, i).ToByteArray())).ToList(), default);
-        await WaitAsync(() => input.Acked == 10, () => $"all 10 acknowledged (acked {input.Acked})");
+        // The loop counts a batch after its last ack, so wait for both.
+        await WaitAsync(() => input.Acked == 10 && writer.Stats.DeadLettered == 1,
+            () => $"all 10 acknowledged and one dead-lettered (acked {input.Acked}, dead-lettered {writer.Stats.DeadLettered})");
 
         Assert.Equal(1, writer.Stats.DeadLettered);
         Assert.Equal(1, deadLetters.Backlog);

@@ -87,8 +87,9 @@ public static class BenchCommand
             var catalog = servers.Postgres is { } pg
                 ? () => (Persistence.Stores.IOfflineStore)new PostgresOfflineStore(Npgsql.NpgsqlDataSource.Create(pg.ConnectionString))
                 : EmbeddedCatalog();
+            var bench = new OfflineWriterBench(catalog);
             rows.Add(await MeasureAsync($"OFFLINE_WRITER vs its parquet codec alone ({shape})", "rows/s", 0.8, runs, warmUp,
-                () => new OfflineWriterBench(catalog).RunAsync(shape)).ConfigureAwait(false));
+                () => bench.RunAsync(shape), detail: () => bench.LastGc).ConfigureAwait(false));
         }
         if (Selected("memory"))
             rows.AddRange(await new MemoryBench(servers.Redis, servers.RedisSkip, options.Int("memory-limit-mib", 256), scale).RunAsync(runs, cancellationToken).ConfigureAwait(false));
@@ -117,7 +118,8 @@ public static class BenchCommand
     }
 
     /// <summary>Runs ours and the limit <paramref name="runs"/> times, alternating, so drift on a shared machine hits both.</summary>
-    private static async Task<BenchRow> MeasureAsync(string path, string unit, double target, int runs, TimeSpan warmUp, Func<Task<(double Ours, double Limit)>> once, bool atMost = false)
+    private static async Task<BenchRow> MeasureAsync(string path, string unit, double target, int runs, TimeSpan warmUp, Func<Task<(double Ours, double Limit)>> once, bool atMost = false,
+        Func<string?>? detail = null)
     {
         var ours = new List<double>();
         var limit = new List<double>();
@@ -134,6 +136,7 @@ public static class BenchCommand
                 ours.Add(o);
                 limit.Add(l);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {path}: run {i + 1}: ours {o:0.##} {unit}, limit {l:0.##} {unit}"));
+                if (detail?.Invoke() is { } line) Console.Error.WriteLine($"    {line}");
             }
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or Npgsql.NpgsqlException or StackExchange.Redis.RedisException or Confluent.Kafka.KafkaException)

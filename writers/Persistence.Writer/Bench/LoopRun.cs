@@ -29,8 +29,8 @@ public static class LoopRun
         GC.Collect();
     }
 
-    /// <summary>Seconds from the start of the loop until the backlog of <paramref name="payloads"/> is acknowledged.</summary>
-    public static async Task<double> DrainAsync<T>(IReadOnlyList<byte[]> payloads, string writerType, IMessageDecoder<T> decoder, ISink<T> sink, WriterOptions options)
+    /// <summary>Seconds from the start of the loop until the backlog of <paramref name="payloads"/> is acknowledged, and what the GC did meanwhile.</summary>
+    public static async Task<(double Seconds, GcWindow Gc)> DrainAsync<T>(IReadOnlyList<byte[]> payloads, string writerType, IMessageDecoder<T> decoder, ISink<T> sink, WriterOptions options)
     {
         var bus = new InProcessBus();
         var subscription = bus.EnsureSubscription("in", "bench");
@@ -40,10 +40,11 @@ public static class LoopRun
         await using var source = bus.OpenSource("in", "bench");
         // The backlog waits in the bus as it would in a broker: promoting what publishing it allocated is not the writer's cost.
         CollectHeap();
+        var gc = GcWindow.Now();
         var (seconds, stats) = await RunUntilAsync(source, writerType, decoder, sink, options, bus.OpenPublisher("dlq"), () => subscription.Acked >= payloads.Count).ConfigureAwait(false);
         if (stats.DeadLettered > 0 || stats.Written != payloads.Count)
             throw new InvalidOperationException($"{writerType}: {stats.Written} of {payloads.Count} written, {stats.DeadLettered} dead-lettered: the bench's data is wrong ({stats.LastError})");
-        return seconds;
+        return (seconds, GcWindow.Since(gc));
     }
 
     /// <summary>Runs the loop over <paramref name="source"/> until <paramref name="done"/>; seconds from the first message received.</summary>

@@ -24,6 +24,9 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
 
     private int _run;
 
+    /// <summary>What the GC did on each side during the last run, for the run's line.</summary>
+    public string? LastGc { get; private set; }
+
     public async Task<(double Ours, double Limit)> RunAsync(Shape shape)
     {
         var run = $"r{Interlocked.Increment(ref _run)}";
@@ -35,14 +38,16 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
         // Steady state, as after a writer's first batch: its tables are checked once per process, not per batch.
         var first = new InboundMessage("warm-up", payloads[0], InboundMessage.NoAttributes);
         await sink.WriteAsync([new Decoded<OfflineResult>(WriterFactory.OfflineResults.Decode(first), first)], CancellationToken.None).ConfigureAwait(false);
-        var seconds = await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
+        var (seconds, oursGc) = await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
         var expected = (shape.Results + shape.Batch - 1) / shape.Batch * (shape.Features + 1);
         if (published.Count < expected) throw new InvalidOperationException($"offline bench: {published.Count} streaming inserts published, at least {expected} expected");
-        return (shape.TotalRows / seconds, shape.TotalRows / await CodecAloneAsync(results, shape.Batch).ConfigureAwait(false));
+        var (limitSeconds, limitGc) = await CodecAloneAsync(results, shape.Batch).ConfigureAwait(false);
+        LastGc = $"GC while timed: ours {oursGc}; limit {limitGc}";
+        return (shape.TotalRows / seconds, shape.TotalRows / limitSeconds);
     }
 
     /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
-    private static async Task<double> CodecAloneAsync(List<QueryResult> results, int batch)
+    private static async Task<(double Seconds, GcWindow Gc)> CodecAloneAsync(List<QueryResult> results, int batch)
     {
         // The rows the sink builds, built here untimed as the typed columns the codec takes: one table per feature plus query_log per batch.
         var work = results.Chunk(batch).SelectMany(chunk =>
@@ -63,10 +68,11 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
             return tables.Select(table => TableColumns.FromRows(table.Schema, table.Rows));
         }).ToList();
         LoopRun.CollectHeap();
+        var gc = GcWindow.Now();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (table, ct) =>
             await ParquetCodec.EncodeToMemoryAsync(table, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        return clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, GcWindow.Since(gc));
     }
 
     private sealed class CountingPublisher : IMessagePublisher

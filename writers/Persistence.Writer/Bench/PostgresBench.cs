@@ -34,7 +34,7 @@ public sealed class PostgresBench(NpgsqlConnectionStringBuilder connection)
             var payloads = await BenchData.StreamingInsertsAsync(tables, shape.Messages, shape.RowsPerMessage, run).ConfigureAwait(false);
             var rows = (double)shape.Messages * shape.RowsPerMessage;
             var sink = new StreamingInsertSink(new PostgresOfflineStore(dataSource));
-            var seconds = await LoopRun.DrainAsync(payloads, "OFFLINE_STORE_STREAMING_INSERT_WRITER", WriterFactory.StreamingInserts, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
+            var (seconds, _) = await LoopRun.DrainAsync(payloads, "OFFLINE_STORE_STREAMING_INSERT_WRITER", WriterFactory.StreamingInserts, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
             var landed = 0L;
             foreach (var table in tables) landed += await CountAsync(dataSource, table).ConfigureAwait(false);
             if (landed != (long)rows) throw new InvalidOperationException($"streaming insert bench: {landed} rows landed, {rows} expected");

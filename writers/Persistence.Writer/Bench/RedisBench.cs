@@ -34,7 +34,7 @@ public sealed partial class RedisBench(string endpoint)
 
         var payloads = BenchData.Results(run, shape.Results, shape.Features, shape.Rows).Select(r => r.ToByteArray()).ToList();
         var sink = new OnlineWriterSink(new RedisOnlineStore(redis.GetDatabase()), TimeProvider.System);
-        var seconds = await LoopRun.DrainAsync(payloads, "ONLINE_WRITER", WriterFactory.QueryResults, sink, LoopRun.Options(500)).ConfigureAwait(false);
+        var (seconds, _) = await LoopRun.DrainAsync(payloads, "ONLINE_WRITER", WriterFactory.QueryResults, sink, LoopRun.Options(500)).ConfigureAwait(false);
         var keys = await server.DatabaseSizeAsync().ConfigureAwait(false);
         if (keys != shape.Values) throw new InvalidOperationException($"online bench: {keys} keys in Redis, {shape.Values} expected");
         await server.FlushDatabaseAsync().ConfigureAwait(false);

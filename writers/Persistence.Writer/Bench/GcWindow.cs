@@ -1,0 +1,20 @@
+namespace Persistence.Writer.Bench;
+
+/// <summary>
+/// What the GC did over a timed section (collections that reached each generation, time paused, bytes allocated):
+/// printed beside a row's rates, because on CPU-bound rows what a side keeps alive while it works is most of the gap.
+/// </summary>
+public readonly record struct GcWindow(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
+{
+    public static GcWindow Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    /// <summary>The difference from <paramref name="start"/> until now.</summary>
+    public static GcWindow Since(GcWindow start)
+    {
+        var now = Now();
+        return new(now.Gen0 - start.Gen0, now.Gen1 - start.Gen1, now.Gen2 - start.Gen2, now.Paused - start.Paused, now.Allocated - start.Allocated);
+    }
+
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Gen0} gen0 / {Gen1} gen1 / {Gen2} gen2 collections, paused {Paused.TotalMilliseconds:0} ms, allocated {Allocated >> 20} MiB");
+}

@@ -181,10 +181,10 @@ internal sealed class BatchColumns : IDisposable
 
     private ColumnValues ValueColumn(ValueType type, List<(int Result, int Feature)> parts, int count, PooledArrays lease) => type switch
     {
-        ValueType.Int => Structs(parts, count, lease, static bits => bits),
-        ValueType.Float => Structs(parts, count, lease, BitConverter.Int64BitsToDouble),
-        ValueType.Bool => Structs(parts, count, lease, static bits => bits != 0),
-        ValueType.Timestamp => Structs(parts, count, lease, static ticks => new DateTime(ticks, DateTimeKind.Utc)),
+        ValueType.Int => Structs<long, IntBits>(parts, count, lease),
+        ValueType.Float => Structs<double, FloatBits>(parts, count, lease),
+        ValueType.Bool => Structs<bool, BoolBits>(parts, count, lease),
+        ValueType.Timestamp => Structs<DateTime, TimestampBits>(parts, count, lease),
         ValueType.String => ColumnValues.Text(Each(parts, count, lease, static (result, at) => result.IsNull(at) ? null : result.Texts![at])),
         // The payload's own bytes, not a copy: the encoder reads them before the batch is released.
         ValueType.Bytes => ColumnValues.Binary(Each(parts, count, lease, static (result, at) => result.IsNull(at) ? (ReadOnlyMemory<byte>?)null : result.Binaries![at])),
@@ -192,8 +192,16 @@ internal sealed class BatchColumns : IDisposable
         _ => throw new SchemaConflictException($"column type {type} cannot be stored"),
     };
 
+    // How a scalar's 64 bits (OfflineResult.Scalars) read as each column type: type parameters, so the JIT inlines
+    // the conversion into the column loop instead of calling a delegate per value.
+    private interface IScalarBits<T> { static abstract T Read(long bits); }
+    private readonly struct IntBits : IScalarBits<long> { public static long Read(long bits) => bits; }
+    private readonly struct FloatBits : IScalarBits<double> { public static double Read(long bits) => BitConverter.Int64BitsToDouble(bits); }
+    private readonly struct BoolBits : IScalarBits<bool> { public static bool Read(long bits) => bits != 0; }
+    private readonly struct TimestampBits : IScalarBits<DateTime> { public static DateTime Read(long ticks) => new(ticks, DateTimeKind.Utc); }
+
     /// <summary>A value-type column from the results' scalars (row r, feature f at r × features + f).</summary>
-    private ColumnValues Structs<T>(List<(int Result, int Feature)> parts, int count, PooledArrays lease, Func<long, T> read) where T : struct
+    private ColumnValues Structs<T, TBits>(List<(int Result, int Feature)> parts, int count, PooledArrays lease) where T : struct where TBits : IScalarBits<T>
     {
         var values = lease.Rent<T>(count);
         bool[]? isNull = null; // most columns have no nulls: no mask
@@ -205,7 +213,7 @@ internal sealed class BatchColumns : IDisposable
             for (var r = 0; r < result.RowCount; r++, at++)
             {
                 if (nulls is not null && nulls[r * stride + f]) (values[at], (isNull ??= lease.Rent<bool>(count, clear: true))[at]) = (default, true);
-                else values[at] = read(scalars[r * stride + f]);
+                else values[at] = TBits.Read(scalars[r * stride + f]);
             }
         }
         return ColumnValues.Of<T>(values.AsMemory(0, count), isNull is null ? default : isNull.AsMemory(0, count));

@@ -23,7 +23,20 @@ internal ref struct ProtobufWire(ReadOnlySpan<byte> data, int baseOffset = 0)
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool ReadVarint(out ulong value)
+    {
+        // Tags, lengths and most small numbers are one byte: read inline; the rest takes the loop.
+        if ((uint)_position < (uint)_data.Length && _data[_position] is var first && first < 0x80)
+        {
+            _position++;
+            value = first;
+            return true;
+        }
+        return ReadLongVarint(out value);
+    }
+
+    private bool ReadLongVarint(out ulong value)
     {
         value = 0;
         for (var shift = 0; shift < 64; shift += 7)

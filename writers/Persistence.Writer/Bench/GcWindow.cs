@@ -2,7 +2,8 @@ namespace Persistence.Writer.Bench;
 
 /// <summary>
 /// What the GC did over a timed section (collections that reached each generation, time paused, bytes allocated):
-/// printed beside a row's rates, because on CPU-bound rows what a side keeps alive while it works is most of the gap.
+/// printed beside a row's rates, so a reader can tell the collector's share of a gap from the code's (on the offline
+/// row it is the smaller share: docs/benchmarks.md).
 /// </summary>
 public readonly record struct GcWindow(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
 {

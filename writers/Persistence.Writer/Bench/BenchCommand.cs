@@ -19,7 +19,7 @@ public static class BenchCommand
                        --redis HOST:PORT --postgres "<Npgsql connection string>" --kafka BOOTSTRAP
                        --pubsub-emulator HOST:PORT   use these servers instead of starting them on loopback
                        --kafka-messages N (16000) --kafka-bytes N (1024) --pg-messages N (2000) --pg-rows N (100)
-                       --online-results N (2000) --offline-results N (20000) --memory-limit-mib N (256)
+                       --online-results N (2000) --offline-results N (100000) --memory-limit-mib N (256)
         """;
 
     private static readonly string[] AllRows = ["kafka", "postgres", "redis", "offline", "memory", "pubsub", "growth"];
@@ -83,7 +83,9 @@ public static class BenchCommand
         }
         if (Selected("offline"))
         {
-            var shape = new OfflineWriterBench.Shape(Scaled("offline-results", 20_000), 8, 10, 500);
+            // 100,000 results: each side runs about a second. At 20,000 (about 0.2 s) the VM's drift moved single runs
+            // by a third either way (per-run ratios 0.60-0.97 in one invocation); at 100,000 they agreed within 0.02.
+            var shape = new OfflineWriterBench.Shape(Scaled("offline-results", 100_000), 8, 10, 500);
             var catalog = servers.Postgres is { } pg
                 ? () => (Persistence.Stores.IOfflineStore)new PostgresOfflineStore(Npgsql.NpgsqlDataSource.Create(pg.ConnectionString))
                 : EmbeddedCatalog();
@@ -135,7 +137,7 @@ public static class BenchCommand
                 var (o, l) = await once().ConfigureAwait(false);
                 ours.Add(o);
                 limit.Add(l);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {path}: run {i + 1}: ours {o:0.##} {unit}, limit {l:0.##} {unit}"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {path}: run {i + 1}: ours {o:0.##} {unit}, limit {l:0.##} {unit}, this run's ratio {(l == 0 ? 0 : o / l):0.00}"));
                 if (detail?.Invoke() is { } line) Console.Error.WriteLine($"    {line}");
             }
         }

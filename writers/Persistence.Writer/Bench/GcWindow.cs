@@ -16,6 +16,9 @@ public readonly record struct GcWindow(int Gen0, int Gen1, int Gen2, TimeSpan Pa
         return new(now.Gen0 - start.Gen0, now.Gen1 - start.Gen1, now.Gen2 - start.Gen2, now.Paused - start.Paused, now.Allocated - start.Allocated);
     }
 
+    public static GcWindow operator +(GcWindow a, GcWindow b) =>
+        new(a.Gen0 + b.Gen0, a.Gen1 + b.Gen1, a.Gen2 + b.Gen2, a.Paused + b.Paused, a.Allocated + b.Allocated);
+
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"{Gen0} gen0 / {Gen1} gen1 / {Gen2} gen2 collections, paused {Paused.TotalMilliseconds:0} ms, allocated {Allocated >> 20} MiB");
 }

@@ -27,46 +27,76 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
     /// <summary>What the GC did on each side during the last run, for the run's line.</summary>
     public string? LastGc { get; private set; }
 
+    /// <summary>Results per timed slice: about a quarter of a second per side here, a multiple of any batch size up to 500.</summary>
+    public const int SliceResults = 25_000;
+
     public async Task<(double Ours, double Limit)> RunAsync(Shape shape)
     {
-        var run = $"r{Interlocked.Increment(ref _run)}";
-        var results = BenchData.Results(run, shape.Results, shape.Features, shape.Rows);
-        var payloads = results.Select(r => r.ToByteArray()).ToList();
+        var number = Interlocked.Increment(ref _run);
         // Counted, then dropped, as the limit drops what it encodes: neither keeps its output alive.
         var published = new CountingPublisher();
         var sink = new OfflineWriterSink(catalog(), published);
-        // Steady state, as after a writer's first batch: its tables are checked once per process, not per batch.
-        var first = new InboundMessage("warm-up", payloads[0], InboundMessage.NoAttributes);
-        await sink.WriteAsync([new Decoded<OfflineResult>(WriterFactory.OfflineResults.Decode(first), first)], CancellationToken.None).ConfigureAwait(false);
-        var (seconds, oursGc) = await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false);
+        var (ours, limit) = (new Timed(), new Timed());
+        var slice = Math.Max(shape.Batch, SliceResults / shape.Batch * shape.Batch);
+        var slices = (shape.Results + slice - 1) / slice;
+        for (var s = 0; s < slices; s++)
+        {
+            // A slice's inputs for both sides, untimed, then each side timed on it, taking turns first (ours, limit,
+            // limit, ours, ...): the machine's drift, which moved single one-second sections by a third, falls on both
+            // alike, and either side runs with only this slice's inputs on the heap, as a writer holds only its backlog.
+            var results = BenchData.Results($"r{number}s{s}", Math.Min(slice, shape.Results - s * slice), shape.Features, shape.Rows);
+            var payloads = results.Select(r => r.ToByteArray()).ToList();
+            var work = CodecWork(results, shape.Batch);
+            results = null;
+            if (s == 0)
+            {
+                // Steady state, as after a writer's first batch: its tables are checked once per process, not per batch.
+                var first = new InboundMessage("warm-up", payloads[0], InboundMessage.NoAttributes);
+                await sink.WriteAsync([new Decoded<OfflineResult>(WriterFactory.OfflineResults.Decode(first), first)], CancellationToken.None).ConfigureAwait(false);
+            }
+            if (s % 2 == 0) ours.Add(await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false));
+            limit.Add(await CodecAloneAsync(work).ConfigureAwait(false));
+            if (s % 2 == 1) ours.Add(await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false));
+        }
         var expected = (shape.Results + shape.Batch - 1) / shape.Batch * (shape.Features + 1);
         if (published.Count < expected) throw new InvalidOperationException($"offline bench: {published.Count} streaming inserts published, at least {expected} expected");
-        var (limitSeconds, limitGc) = await CodecAloneAsync(results, shape.Batch).ConfigureAwait(false);
-        LastGc = $"GC while timed: ours {oursGc}; limit {limitGc}";
-        return (shape.TotalRows / seconds, shape.TotalRows / limitSeconds);
+        LastGc = $"GC while timed: ours {ours.Gc}; limit {limit.Gc}; {slices} slices, taking turns";
+        return (shape.TotalRows / ours.Seconds, shape.TotalRows / limit.Seconds);
     }
 
-    /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
-    private static async Task<(double Seconds, GcWindow Gc)> CodecAloneAsync(List<QueryResult> results, int batch)
+    /// <summary>A side's timed slices added up.</summary>
+    private sealed class Timed
     {
-        // The rows the sink builds, built here untimed as the typed columns the codec takes: one table per feature plus query_log per batch.
-        var work = results.Chunk(batch).SelectMany(chunk =>
-        {
-            var tables = new List<(TableSchema Schema, List<object?[]> Rows)>();
-            var first = chunk[0];
-            for (var f = 0; f < first.Features.Count; f++)
-                tables.Add((FeatureTables.FeatureSchema(first.Features[f]), [.. chunk.SelectMany(result => result.Rows.Select((row, r) => new object?[]
-                {
-                    FeatureTables.ObservationIdOf(result.QueryId, r, first.Features[f].Fqn), ResultValidation.EntityKey(result, row), Values.ToColumn(row.Values[f]),
-                    row.ObservedAt.ToDateTime(), result.QueryId, result.Environment,
-                }))]));
-            tables.Add((FeatureTables.QueryLogSchema, [.. chunk.Select(result => new object?[]
+        public double Seconds { get; private set; }
+        public GcWindow Gc { get; private set; }
+        public void Add((double Seconds, GcWindow Gc) slice) => (Seconds, Gc) = (Seconds + slice.Seconds, Gc + slice.Gc);
+    }
+
+    /// <summary>
+    /// The rows the sink builds, as the typed columns the codec takes: one table per feature plus query_log per batch,
+    /// built from the parsed results through the boxed-row API, not the sink's own column code.
+    /// </summary>
+    private static List<TableColumns> CodecWork(List<QueryResult> results, int batch) => [.. results.Chunk(batch).SelectMany(chunk =>
+    {
+        var tables = new List<(TableSchema Schema, List<object?[]> Rows)>();
+        var first = chunk[0];
+        for (var f = 0; f < first.Features.Count; f++)
+            tables.Add((FeatureTables.FeatureSchema(first.Features[f]), [.. chunk.SelectMany(result => result.Rows.Select((row, r) => new object?[]
             {
-                result.QueryId, result.Environment, result.DeploymentId, result.OperationName, result.StartedAt?.ToDateTime(),
-                result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d, (long)result.Rows.Count, (long)result.Features.Count,
-            })]));
-            return tables.Select(table => TableColumns.FromRows(table.Schema, table.Rows));
-        }).ToList();
+                FeatureTables.ObservationIdOf(result.QueryId, r, first.Features[f].Fqn), ResultValidation.EntityKey(result, row), Values.ToColumn(row.Values[f]),
+                row.ObservedAt.ToDateTime(), result.QueryId, result.Environment,
+            }))]));
+        tables.Add((FeatureTables.QueryLogSchema, [.. chunk.Select(result => new object?[]
+        {
+            result.QueryId, result.Environment, result.DeploymentId, result.OperationName, result.StartedAt?.ToDateTime(),
+            result.Latency?.ToTimeSpan().TotalMilliseconds ?? 0d, (long)result.Rows.Count, (long)result.Features.Count,
+        })]));
+        return tables.Select(table => TableColumns.FromRows(table.Schema, table.Rows));
+    })];
+
+    /// <summary>Seconds the codec takes for the same tables per batch, two batches at a time like the loop's default concurrency.</summary>
+    private static async Task<(double Seconds, GcWindow Gc)> CodecAloneAsync(List<TableColumns> work)
+    {
         LoopRun.CollectHeap();
         var gc = GcWindow.Now();
         var clock = Stopwatch.StartNew();

@@ -41,9 +41,9 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
         var slices = (shape.Results + slice - 1) / slice;
         for (var s = 0; s < slices; s++)
         {
-            // A slice's inputs for both sides, untimed, then each side timed on it, taking turns first (ours, limit,
-            // limit, ours, ...): the machine's drift, which moved single one-second sections by a third, falls on both
-            // alike, and either side runs with only this slice's inputs on the heap, as a writer holds only its backlog.
+            // A slice's inputs for both sides, untimed, then each side timed on it, taking turns first: the machine's drift,
+            // which moved single one-second sections by a third, falls on both alike, and either side runs with only this
+            // slice's inputs on the heap, as a writer holds only its backlog.
             var results = BenchData.Results($"r{number}s{s}", Math.Min(slice, shape.Results - s * slice), shape.Features, shape.Rows);
             var payloads = results.Select(r => r.ToByteArray()).ToList();
             var work = CodecWork(results, shape.Batch);
@@ -54,9 +54,9 @@ public sealed class OfflineWriterBench(Func<IOfflineStore> catalog)
                 var first = new InboundMessage("warm-up", payloads[0], InboundMessage.NoAttributes);
                 await sink.WriteAsync([new Decoded<OfflineResult>(WriterFactory.OfflineResults.Decode(first), first)], CancellationToken.None).ConfigureAwait(false);
             }
-            if (s % 2 == 0) ours.Add(await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false));
-            limit.Add(await CodecAloneAsync(work).ConfigureAwait(false));
-            if (s % 2 == 1) ours.Add(await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false));
+            await Turns.TakeAsync(s,
+                async () => ours.Add(await LoopRun.DrainAsync(payloads, "OFFLINE_WRITER", WriterFactory.OfflineResults, sink, LoopRun.Options(shape.Batch)).ConfigureAwait(false)),
+                async () => limit.Add(await CodecAloneAsync(work).ConfigureAwait(false))).ConfigureAwait(false);
         }
         var expected = (shape.Results + shape.Batch - 1) / shape.Batch * (shape.Features + 1);
         if (published.Count < expected) throw new InvalidOperationException($"offline bench: {published.Count} streaming inserts published, at least {expected} expected");
